@@ -1,0 +1,62 @@
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * Matrix products whose gradients never use a transposed `matMul`.
+ *
+ * The stock gradient of `matMul(x, w)` computes `matMul(dy, w, false, true)`
+ * and `matMul(x, dy, true, false)`. The tfjs wasm backend (4.22) runs those
+ * transposed forms about 10x slower than an explicit `transpose` followed
+ * by a plain `matMul`, so every dense layer goes through `linear` instead.
+ * The values are the same products; only the kernel sequence differs.
+ */
+const linearWithGradient = tf.customGrad(
+  // tfjs types the custom function's parameters as one rest array.
+  ((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedX, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(savedW));
+        const dw = tf.matMul(tf.transpose(savedX), dy as tf.Tensor2D);
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+);
+
+/** Computes `x @ w` for `x: [n, in]`, `w: [in, out]` with a transpose-free gradient. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return linearWithGradient(x, w) as tf.Tensor2D;
+}
+
+const batchedLinearWithGradient = tf.customGrad(
+  // tfjs types the custom function's parameters as one rest array.
+  ((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.matMul(x as tf.Tensor3D, w as tf.Tensor3D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedX, savedW] = saved as [tf.Tensor3D, tf.Tensor3D];
+        const dx = tf.matMul(
+          dy as tf.Tensor3D,
+          tf.transpose(savedW, [0, 2, 1]),
+        );
+        const dw = tf.matMul(
+          tf.transpose(savedX, [0, 2, 1]),
+          dy as tf.Tensor3D,
+        );
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+);
+
+/**
+ * Computes the batched product `x @ w` for `x: [b, n, in]`, `w: [b, in, out]`
+ * with a transpose-free gradient. Per-sample generated weights (APG, M2M)
+ * and stacked experts use it.
+ */
+export function batchedLinear(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
+  return batchedLinearWithGradient(x, w) as tf.Tensor3D;
+}
