@@ -1,0 +1,371 @@
+import type { TrainIr } from "../../compiler/ir.js";
+import type { Batch, NamedArrays, Network } from "../types.js";
+import type { CheckpointStore, TrainerState } from "./checkpoint.js";
+import type {
+  EndReason,
+  TrainEvent,
+  TrainListener,
+  ValidationMetrics,
+} from "./events.js";
+
+/** The training split as the loop reads it. */
+export interface TrainBatches {
+  readonly batchesPerEpoch: number;
+  /**
+   * Yields the batches of `epoch` in that epoch's seeded order, starting at
+   * batch `start`. Batch k of epoch e must be the same rows whether the
+   * iteration started at 0 or at k, so a resumed run sees the same data.
+   */
+  batches(epoch: number, start: number): Iterable<Batch> | AsyncIterable<Batch>;
+}
+
+/** Everything one training loop needs. */
+export interface TrainerOptions {
+  readonly network: Network;
+  readonly train: TrainIr;
+  readonly data: TrainBatches;
+  /** Scores the validation split with the network in inference mode. */
+  readonly validate: (
+    network: Network,
+  ) => ValidationMetrics | Promise<ValidationMetrics>;
+  /** Where checkpoints go, or `null` to keep none (tests, quick runs). */
+  readonly checkpoints: CheckpointStore | null;
+  readonly listeners: readonly TrainListener[];
+  /** A checkpoint to continue from; the network state is restored from `tensors`. */
+  readonly resume?: {
+    readonly trainer: TrainerState;
+    readonly tensors: NamedArrays;
+    /** The checkpoint directory they came from. */
+    readonly path: string;
+  };
+}
+
+/** How a loop ended and where it stands. */
+export interface TrainOutcome {
+  readonly reason: Exclude<EndReason, "nonFinite">;
+  readonly step: number;
+  readonly bestEpoch: number | null;
+  readonly trainSeconds: number;
+  /** Mean training throughput over every step of the run, resumed parts included. */
+  readonly samplesPerSecond: number;
+}
+
+/**
+ * Raised when a step returns a NaN or infinite loss. The loop stops before
+ * saving anything after that step, so the newest checkpoint holds the last
+ * good state.
+ */
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly step: number,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly loss: number,
+    readonly lastCheckpoint: string | null,
+  ) {
+    super(
+      `the training loss became ${loss} at step ${step} ` +
+        `(epoch ${epoch + 1}, batch ${batch + 1}); training stopped`,
+    );
+    this.name = "NonFiniteLossError";
+  }
+}
+
+/**
+ * Runs the training loop: epochs of batches, a validation pass after each
+ * epoch, early stopping, and checkpoints every `checkpoint.everySteps`
+ * steps and at every epoch end.
+ *
+ * With early stopping configured, the weights of the best validation epoch
+ * are restored into the network before this returns, so the caller
+ * evaluates and exports the best model rather than the last one.
+ */
+export async function runTrainingLoop(
+  options: TrainerOptions,
+): Promise<TrainOutcome> {
+  const loop = new TrainingLoop(options);
+  return loop.run();
+}
+
+class TrainingLoop {
+  private state: TrainerState;
+  private bestTensors: NamedArrays | null = null;
+  private lastCheckpoint: string | null = null;
+  private readonly totalSteps: number;
+
+  constructor(private readonly options: TrainerOptions) {
+    const { train, data } = options;
+    const planned = train.epochs * data.batchesPerEpoch;
+    this.totalSteps =
+      train.maxSteps === null ? planned : Math.min(planned, train.maxSteps);
+    this.state = options.resume?.trainer ?? {
+      epoch: 0,
+      batch: 0,
+      step: 0,
+      earlyStopping: { best: null, bestEpoch: null, badEpochs: 0 },
+      bestState: null,
+      finished: null,
+      trainSeconds: 0,
+      samples: 0,
+    };
+    this.lastCheckpoint = options.resume?.path ?? null;
+  }
+
+  async run(): Promise<TrainOutcome> {
+    const { network, resume, train, data } = this.options;
+    if (resume !== undefined) {
+      network.setState(resume.tensors);
+    }
+    this.emit({
+      type: "start",
+      backend: network.backend,
+      epochs: train.epochs,
+      batchesPerEpoch: data.batchesPerEpoch,
+      totalSteps: this.totalSteps,
+      epoch: this.state.epoch,
+      batch: this.state.batch,
+      step: this.state.step,
+      resumed: resume !== undefined,
+    });
+
+    let reason = this.state.finished?.reason ?? null;
+    while (reason === null) {
+      reason = await this.runEpoch(this.state.epoch, this.state.batch);
+    }
+
+    this.restoreBest();
+    const outcome: TrainOutcome = {
+      reason,
+      step: this.state.step,
+      bestEpoch: this.state.earlyStopping.bestEpoch,
+      trainSeconds: this.state.trainSeconds,
+      samplesPerSecond:
+        this.state.trainSeconds > 0
+          ? this.state.samples / this.state.trainSeconds
+          : 0,
+    };
+    this.emit({
+      type: "end",
+      reason,
+      step: outcome.step,
+      epoch: Math.max(0, this.state.epoch - 1),
+      bestEpoch: outcome.bestEpoch,
+      trainSeconds: outcome.trainSeconds,
+    });
+    return outcome;
+  }
+
+  /** Runs the rest of one epoch and its validation; returns a reason once the run is over. */
+  private async runEpoch(
+    epoch: number,
+    start: number,
+  ): Promise<Exclude<EndReason, "nonFinite"> | null> {
+    const { network, data, train } = this.options;
+    const everySteps = train.checkpoint.everySteps;
+    let batch = start;
+    let epochSeconds = 0;
+    let stoppedByMaxSteps = false;
+
+    for await (const rows of data.batches(epoch, start)) {
+      if (this.state.step >= this.totalSteps) {
+        stoppedByMaxSteps = true;
+        break;
+      }
+      const began = performance.now();
+      const result = network.trainStep(rows);
+      const seconds = (performance.now() - began) / 1000;
+      const step = this.state.step + 1;
+
+      if (!Number.isFinite(result.loss)) {
+        this.emit({
+          type: "end",
+          reason: "nonFinite",
+          step,
+          epoch,
+          bestEpoch: this.state.earlyStopping.bestEpoch,
+          trainSeconds: this.state.trainSeconds,
+        });
+        throw new NonFiniteLossError(
+          step,
+          epoch,
+          batch,
+          result.loss,
+          this.lastCheckpoint,
+        );
+      }
+
+      epochSeconds += seconds;
+      this.state = {
+        ...this.state,
+        epoch,
+        batch: batch + 1,
+        step,
+        trainSeconds: this.state.trainSeconds + seconds,
+        samples: this.state.samples + rows.size,
+      };
+      this.emit({
+        type: "step",
+        step,
+        epoch,
+        batch,
+        loss: result.loss,
+        taskLosses: result.taskLosses,
+        commitLoss: result.commitLoss,
+        lr: result.lr,
+        samplesPerSecond: seconds > 0 ? rows.size / seconds : 0,
+      });
+      batch += 1;
+
+      const endsEpoch = batch >= data.batchesPerEpoch;
+      const endsRun = step >= this.totalSteps;
+      if (
+        everySteps !== null &&
+        step % everySteps === 0 &&
+        !endsEpoch &&
+        !endsRun
+      ) {
+        this.saveCheckpoint();
+      }
+      if (endsRun && !endsEpoch) {
+        stoppedByMaxSteps = true;
+        break;
+      }
+    }
+    if (batch < data.batchesPerEpoch && !stoppedByMaxSteps) {
+      this.warn(
+        `epoch ${epoch + 1} ended after ${batch} of ${data.batchesPerEpoch} batches`,
+      );
+    }
+    return this.endEpoch(epoch, stoppedByMaxSteps, epochSeconds);
+  }
+
+  private async endEpoch(
+    epoch: number,
+    partial: boolean,
+    trainSeconds: number,
+  ): Promise<Exclude<EndReason, "nonFinite"> | null> {
+    const { network, train } = this.options;
+    const metrics = await this.options.validate(network);
+    const quantizer = network.readQuantizerStats();
+    const improved = this.recordEpoch(epoch, metrics);
+
+    this.emit({
+      type: "epoch",
+      epoch,
+      step: this.state.step,
+      partial,
+      metrics,
+      quantizer,
+      improved,
+      trainSeconds,
+    });
+
+    let reason: Exclude<EndReason, "nonFinite"> | null = null;
+    const stopping = train.earlyStopping;
+    if (
+      stopping !== null &&
+      this.state.earlyStopping.badEpochs >= stopping.patience
+    ) {
+      reason = "earlyStop";
+      this.emit({
+        type: "earlyStop",
+        epoch,
+        bestEpoch: this.state.earlyStopping.bestEpoch ?? epoch,
+        metric: stopping.metric,
+        best: this.state.earlyStopping.best ?? Number.NaN,
+      });
+    } else if (this.state.step >= this.totalSteps) {
+      reason = epoch + 1 >= train.epochs ? "completed" : "maxSteps";
+    } else if (epoch + 1 >= train.epochs) {
+      reason = "completed";
+    }
+
+    this.state = {
+      ...this.state,
+      epoch: epoch + 1,
+      batch: 0,
+      finished: reason === null ? null : { reason },
+    };
+    this.saveCheckpoint();
+    return reason;
+  }
+
+  /** Updates the early-stopping record; returns whether `epoch` is a new best. */
+  private recordEpoch(epoch: number, metrics: ValidationMetrics): boolean {
+    const stopping = this.options.train.earlyStopping;
+    if (stopping === null) {
+      return false;
+    }
+    let value: number | null = metrics[stopping.metric];
+    if (value === null) {
+      this.warn(
+        `early stopping uses \`${stopping.metric}\`, which validation did not compute; using auc`,
+      );
+      value = metrics.auc;
+    }
+    const record = this.state.earlyStopping;
+    const lowerIsBetter = stopping.metric === "logloss";
+    const improved =
+      record.best === null ||
+      (lowerIsBetter
+        ? value < record.best - stopping.minDelta
+        : value > record.best + stopping.minDelta);
+
+    if (!improved) {
+      this.state = {
+        ...this.state,
+        earlyStopping: { ...record, badEpochs: record.badEpochs + 1 },
+      };
+      return false;
+    }
+    const tensors = this.options.network.getState();
+    this.bestTensors = tensors;
+    const bestState =
+      this.options.checkpoints?.saveBest(this.state.step, tensors) ?? null;
+    this.state = {
+      ...this.state,
+      earlyStopping: { best: value, bestEpoch: epoch, badEpochs: 0 },
+      bestState,
+    };
+    return true;
+  }
+
+  private restoreBest(): void {
+    const { bestEpoch } = this.state.earlyStopping;
+    if (this.options.train.earlyStopping === null || bestEpoch === null) {
+      return;
+    }
+    if (bestEpoch === this.state.epoch - 1 && this.bestTensors === null) {
+      // The last epoch is the best one: the network already holds its weights.
+      return;
+    }
+    let tensors = this.bestTensors;
+    if (tensors === null && this.state.bestState !== null) {
+      tensors =
+        this.options.checkpoints?.readTensors(this.state.bestState) ?? null;
+    }
+    if (tensors !== null) {
+      this.options.network.setState(tensors);
+    }
+  }
+
+  private saveCheckpoint(): void {
+    const store = this.options.checkpoints;
+    if (store === null) {
+      return;
+    }
+    const target = store.save(this.state, this.options.network.getState());
+    this.lastCheckpoint = target;
+    this.emit({ type: "checkpoint", step: this.state.step, path: target });
+  }
+
+  private warn(message: string): void {
+    this.emit({ type: "warning", message });
+  }
+
+  private emit(event: TrainEvent): void {
+    for (const listener of this.options.listeners) {
+      listener(event);
+    }
+  }
+}
