@@ -52,6 +52,12 @@ export class Source {
     return this.text.slice(start, end);
   }
 
+  /** Returns the offset where a 1-based line starts (clamped to the text). */
+  lineStart(line: number): number {
+    const index = Math.max(0, Math.min(line - 1, this.lineStarts.length - 1));
+    return this.lineStarts[index];
+  }
+
   get lineCount(): number {
     return this.lineStarts.length;
   }
