@@ -1,0 +1,106 @@
+import type { RunMetrics, TaskMetrics } from "../runtime/train/report.js";
+
+/** Column alignment: text left, numbers right. */
+export type Align = "left" | "right";
+
+/** Renders rows as space-separated columns padded to the widest cell, with a rule under the header. */
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[] = [],
+): string {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) =>
+        align[column] === "right"
+          ? cell.padStart(widths[column])
+          : cell.padEnd(widths[column]),
+      )
+      .join("  ")
+      .trimEnd();
+  const rule = widths.map((width) => "-".repeat(width)).join("  ");
+  return [line(header), rule, ...rows.map(line)].join("\n") + "\n";
+}
+
+/** Formats a metric with 4 decimals, or `n/a` when undefined. */
+export function formatMetric(value: number | null | undefined): string {
+  return value === null || value === undefined || Number.isNaN(value)
+    ? "n/a"
+    : value.toFixed(4);
+}
+
+/** Formats a count with thousands separators. */
+export function formatCount(value: number): string {
+  return value.toLocaleString("en-US");
+}
+
+function renderTask(name: string | null, metrics: TaskMetrics): string {
+  const title = name === null ? "" : `task ${name}: `;
+  const lines: string[] = [
+    `${title}AUC ${formatMetric(metrics.auc)}  logloss ${formatMetric(metrics.logloss)}` +
+      `  GAUC ${formatMetric(metrics.gauc)}` +
+      `  rows ${formatCount(metrics.rows)}  positives ${formatCount(metrics.positives)}`,
+  ];
+  if (metrics.gauc !== null && metrics.gaucGroupsSkipped > 0) {
+    lines.push(
+      `  (GAUC leaves out ${formatCount(metrics.gaucGroupsSkipped)} groups whose rows are all of one class)`,
+    );
+  }
+  const scenarios = Object.entries(metrics.scenarios);
+  if (scenarios.length > 1) {
+    lines.push(
+      "",
+      renderTable(
+        ["scenario", "rows", "positives", "AUC", "logloss"],
+        scenarios.map(([scenario, part]) => [
+          scenario,
+          formatCount(part.rows),
+          formatCount(part.positives),
+          formatMetric(part.auc),
+          formatMetric(part.logloss),
+        ]),
+        ["left", "right", "right", "right", "right"],
+      ).trimEnd(),
+    );
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Renders the metrics a run reports: the primary task with its
+ * per-scenario table, the other tasks, and the features with unseen or
+ * missing values.
+ */
+export function renderMetricsReport(metrics: RunMetrics): string {
+  const split = metrics.split === "test" ? "test split" : "every row";
+  const parts: string[] = [
+    `metrics on the ${split} (backend ${metrics.backend}):`,
+  ];
+  const taskNames = Object.keys(metrics.tasks);
+  parts.push(renderTask(null, metrics));
+  for (const name of taskNames.slice(1)) {
+    parts.push("", renderTask(name, metrics.tasks[name]));
+  }
+  const counted = Object.entries(metrics.features).filter(
+    ([, counts]) => counts.oov > 0 || counts.missing > 0,
+  );
+  if (counted.length > 0) {
+    parts.push(
+      "",
+      "values unseen in training (OOV row) or missing (missing row):",
+      renderTable(
+        ["feature", "oov", "missing"],
+        counted.map(([feature, counts]) => [
+          feature,
+          formatCount(counts.oov),
+          formatCount(counts.missing),
+        ]),
+        ["left", "right", "right"],
+      ).trimEnd(),
+    );
+  }
+  return `${parts.join("\n")}\n`;
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { niceScale, renderChart } from "../../src/runtime/experiment/chart.js";
+import {
+  resultsCsv,
+  spread,
+  summarize,
+  type ExperimentResult,
+} from "../../src/runtime/experiment/summary.js";
+
+function result(
+  variant: string,
+  seed: number,
+  auc: number,
+  scenarios: Record<string, number | null>,
+): ExperimentResult {
+  return {
+    variant,
+    settings: { "hierarchy.levels": variant === "d1" ? 1 : 6 },
+    seed,
+    run: `runs/${variant}-${seed}`,
+    irHash: "0".repeat(64),
+    auc,
+    logloss: 0.5,
+    gauc: null,
+    scenarios,
+    skipped: false,
+  };
+}
+
+const results = [
+  result("d1", 1, 0.7, { "0": 0.6, "1": 0.8 }),
+  result("d1", 2, 0.72, { "0": 0.62, "1": null }),
+  result("d6", 1, 0.74, { "0": 0.66, "1": 0.81 }),
+];
+
+describe("experiment summary", () => {
+  it("computes mean, sample std, min and max", () => {
+    const s = spread([0.7, 0.72, null]);
+    expect(s.mean).toBeCloseTo(0.71, 12);
+    expect(s.std).toBeCloseTo(Math.sqrt(0.0002), 12);
+    expect(s.min).toBe(0.7);
+    expect(s.max).toBe(0.72);
+    expect(s.count).toBe(2);
+  });
+
+  it("gives a spread of 0 for one seed and nulls for none", () => {
+    expect(spread([0.7]).std).toBe(0);
+    expect(spread([null])).toEqual({
+      mean: null,
+      std: null,
+      min: null,
+      max: null,
+      count: 0,
+    });
+  });
+
+  it("summarises per variant and per scenario", () => {
+    const [d1, d6] = summarize(results);
+    expect(d1.variant).toBe("d1");
+    expect(d1.seeds).toBe(2);
+    expect(d1.scenarios["1"].count).toBe(1);
+    expect(d1.scenarios["1"].mean).toBe(0.8);
+    expect(d6.auc.mean).toBe(0.74);
+  });
+
+  it("writes results.csv with one auc column per scenario", () => {
+    expect(resultsCsv(results)).toBe(
+      [
+        "variant,settings,seed,auc,logloss,gauc,auc_0,auc_1",
+        "d1,hierarchy.levels=1,1,0.7,0.5,,0.6,0.8",
+        "d1,hierarchy.levels=1,2,0.72,0.5,,0.62,",
+        "d6,hierarchy.levels=6,1,0.74,0.5,,0.66,0.81",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("quotes csv fields with commas", () => {
+    const odd = { ...results[0], variant: 'a,"b"' };
+    expect(resultsCsv([odd]).split("\n")[1]).toMatch(/^"a,""b""",/);
+  });
+});
+
+describe("experiment chart", () => {
+  it("picks round axis ticks around the data", () => {
+    expect(niceScale(0.7012, 0.7433)).toEqual({
+      min: 0.7,
+      max: 0.75,
+      ticks: [0.7, 0.71, 0.72, 0.73, 0.74, 0.75],
+    });
+  });
+
+  it("draws one point per variant and per scenario", () => {
+    const svg = renderChart("depth <D>", summarize(results));
+    expect(svg.startsWith("<svg xmlns=")).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    expect(svg).toContain("depth &lt;D&gt;: test AUC by variant");
+    expect(svg).toContain("Test AUC per scenario");
+    expect(svg).toContain(">scenario 0</text>");
+    // 2 variant points, then 2 + 2 scenario points (d1 has scenario 1 once).
+    expect(svg.match(/<circle /g)).toHaveLength(6);
+    expect(svg).toContain(">0.7100</text>");
+  });
+
+  it("leaves out the scenario panel with one scenario", () => {
+    const single = results.map((r) => ({
+      ...r,
+      scenarios: { __all__: r.auc },
+    }));
+    const svg = renderChart("x", summarize(single));
+    expect(svg).not.toContain("Test AUC per scenario");
+    expect(svg.match(/<circle /g)).toHaveLength(2);
+  });
+});
