@@ -60,3 +60,19 @@ const batchedLinearWithGradient = tf.customGrad(
 export function batchedLinear(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
   return batchedLinearWithGradient(x, w) as tf.Tensor3D;
 }
+
+const stopGradientOp = tf.customGrad(
+  // tfjs types the custom function's parameters as one rest array.
+  ((x: tf.Tensor) => ({
+    value: tf.clone(x),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as unknown as Parameters<typeof tf.customGrad>[0],
+);
+
+/**
+ * Returns `x` with its gradient cut: the value passes through, the
+ * backward pass sends zeros. tfjs 4.22 has no `stopGradient` op.
+ */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return stopGradientOp(x) as T;
+}

@@ -1,0 +1,656 @@
+import * as tf from "@tensorflow/tfjs";
+import type { BackboneIr, HierarchyIr, ModelIr } from "../compiler/ir.js";
+import { selectBackend } from "./backend.js";
+import type { Logger } from "./backend.js";
+import type {
+  Backbone,
+  BackboneContext,
+  BackboneFactory,
+  BackboneInputs,
+  FeatureSlice,
+} from "./backbones/types.js";
+import { FeatureLayer } from "./features.js";
+import { bceFromLogits, weightedMean } from "./heads.js";
+import { linear } from "./ops.js";
+import { clipFactor, DenseOptimizer, learningRate } from "./optimizer.js";
+import { ParamRegistry } from "./params.js";
+import { ResidualQuantizer } from "./quantizer.js";
+import type { QuantizerOutput } from "./quantizer.js";
+import { Random } from "./random.js";
+import type {
+  Batch,
+  NamedArrays,
+  Network,
+  Preprocessing,
+  QuantizerLevelStats,
+  StepResult,
+} from "./types.js";
+
+/** Options of `createNetwork`. */
+export interface NetworkOptions {
+  /** Force a backend (`wasm`, `cpu`, `tensorflow`); picked automatically when absent. */
+  readonly backend?: string;
+  /** Seed of every random draw; `ir.train.seed` when absent. */
+  readonly seed?: number;
+  /** Receives the backend choice and warnings. */
+  readonly log?: Logger;
+  /** The backbone builder; the one registered for `ir.backbone.kind` when absent. */
+  readonly backbone?: BackboneFactory;
+  /** Total optimizer steps, the length of a cosine schedule; `ir.train.maxSteps` when absent. */
+  readonly totalSteps?: number | null;
+}
+
+/** The state name of the network's step counter. */
+const STEP_STATE = "network/step";
+
+/** A contiguous run of `E` columns. */
+interface ColumnRun {
+  readonly offset: number;
+  readonly width: number;
+}
+
+/** Merges the slices of `features` (in that order) into contiguous column runs. */
+function columnRuns(
+  features: readonly string[],
+  slices: Readonly<Record<string, FeatureSlice>>,
+): ColumnRun[] {
+  const runs: { offset: number; width: number }[] = [];
+  for (const name of features) {
+    const slice = slices[name];
+    if (slice === undefined) {
+      throw new Error(`hierarchy view reads unknown feature "${name}"`);
+    }
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.offset + last.width === slice.offset) {
+      last.width += slice.width;
+    } else {
+      runs.push({ offset: slice.offset, width: slice.width });
+    }
+  }
+  return runs;
+}
+
+/** A dense `Linear` map `x W + b` whose input is a set of `E` columns. */
+interface ViewProjection {
+  readonly runs: ColumnRun[];
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+}
+
+/**
+ * Loads the backbone registry. The import is dynamic so a missing backbone
+ * module fails only the models that need it.
+ */
+async function defaultBackbone(
+  kind: BackboneIr["kind"],
+): Promise<BackboneFactory> {
+  const specifier = "./backbones/index.js";
+  const module = (await import(specifier)) as {
+    backbones: Record<BackboneIr["kind"], BackboneFactory>;
+  };
+  const factory = module.backbones[kind];
+  if (factory === undefined) {
+    throw new Error(`no backbone is registered for kind "${kind}"`);
+  }
+  return factory;
+}
+
+/**
+ * Builds the network of a model IR on the selected backend: embedding
+ * tables sized from `pre`, the hierarchy quantizer when the model has one,
+ * the backbone with its towers, and the optimizers. Every initial value is
+ * drawn from the seed on the host, so the same seed gives the same weights
+ * on every backend.
+ */
+export async function createNetwork(
+  ir: ModelIr,
+  pre: Preprocessing,
+  options: NetworkOptions = {},
+): Promise<Network> {
+  const log = options.log ?? (() => {});
+  const backend = await selectBackend(options.backend, log);
+  const factory = options.backbone ?? (await defaultBackbone(ir.backbone.kind));
+  const totalSteps =
+    options.totalSteps !== undefined ? options.totalSteps : ir.train.maxSteps;
+  if (ir.train.schedule.kind === "cosine" && totalSteps === null) {
+    log(
+      "warning: the cosine schedule needs a total step count; the learning rate stays at its base value after warmup",
+    );
+  }
+  return new HmdnNetwork(
+    ir,
+    pre,
+    backend,
+    options.seed ?? ir.train.seed,
+    factory,
+    totalSteps,
+  );
+}
+
+/** The tensors of one forward pass through the whole model. */
+interface ForwardResult {
+  readonly logits: tf.Tensor1D[];
+  readonly quantized: QuantizerOutput | null;
+}
+
+/** The `Network` implementation; see `createNetwork`. */
+export class HmdnNetwork implements Network {
+  readonly params: ParamRegistry;
+  readonly features: FeatureLayer;
+  readonly quantizer: ResidualQuantizer | null;
+  private readonly views: ViewProjection[] = [];
+  private readonly viewMerge: {
+    kernel: tf.Variable;
+    bias: tf.Variable;
+  } | null = null;
+  private readonly backboneModule: Backbone;
+  private readonly optimizer: DenseOptimizer;
+  private readonly dropoutRandom: Random;
+  private readonly resetRandom: Random;
+  private readonly scenarioCount: number;
+  private steps = 0;
+
+  constructor(
+    readonly ir: ModelIr,
+    readonly pre: Preprocessing,
+    readonly backend: string,
+    seed: number,
+    factory: BackboneFactory,
+    private readonly totalSteps: number | null,
+  ) {
+    const root = new Random(seed);
+    const weightRandom = root.fork("weights");
+    const tableRandom = root.fork("tables");
+    this.dropoutRandom = root.fork("dropout");
+    this.resetRandom = root.fork("codebook");
+    this.params = new ParamRegistry(weightRandom);
+    this.features = new FeatureLayer(ir, pre, ir.train.optimizer, tableRandom);
+    this.scenarioCount = Math.max(1, pre.scenarios.length);
+
+    const hierarchy = ir.hierarchy;
+    this.quantizer = null;
+    if (hierarchy !== null) {
+      this.buildViews(hierarchy);
+      if (hierarchy.view === "both") {
+        const width = hierarchy.codeDim;
+        this.viewMerge = {
+          kernel: this.params.weight(
+            "hierarchy/view/kernel",
+            [2 * width, width],
+            "glorot_uniform",
+          ),
+          bias: this.params.weight("hierarchy/view/bias", [width], "zeros"),
+        };
+      }
+      this.quantizer = new ResidualQuantizer(
+        hierarchy,
+        this.params,
+        this.resetRandom.fork("init"),
+      );
+    }
+
+    const context: BackboneContext = {
+      ir,
+      scenarios: this.scenarioCount,
+      inputDim: this.features.width,
+      hierarchyDim: hierarchy === null ? 0 : hierarchy.codeDim,
+      featureSlices: this.features.slices,
+      weight: (name, shape, init) => this.params.weight(name, shape, init),
+      state: (name, shape, init) => this.params.state(name, shape, init),
+    };
+    this.backboneModule = factory(context);
+    this.optimizer = new DenseOptimizer(
+      ir.train.optimizer,
+      this.params.trainable(),
+    );
+  }
+
+  private buildViews(hierarchy: HierarchyIr): void {
+    const add = (name: string, features: readonly string[]): void => {
+      const runs = columnRuns(features, this.features.slices);
+      const width = runs.reduce((sum, run) => sum + run.width, 0);
+      if (width === 0) {
+        throw new Error(`hierarchy ${name} view has no features`);
+      }
+      this.views.push({
+        runs,
+        kernel: this.params.weight(
+          `hierarchy/${name}/kernel`,
+          [width, hierarchy.codeDim],
+          "glorot_uniform",
+        ),
+        bias: this.params.weight(
+          `hierarchy/${name}/bias`,
+          [hierarchy.codeDim],
+          "zeros",
+        ),
+      });
+    };
+    if (hierarchy.view !== "implicit") add("explicit", hierarchy.explicit);
+    if (hierarchy.view !== "explicit") add("implicit", hierarchy.implicit);
+  }
+
+  /** The number of optimizer steps taken so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** Returns the quantizer input `x` for `E`. */
+  private viewVector(embeddings: tf.Tensor2D): tf.Tensor2D {
+    const projected = this.views.map((view) => {
+      const parts = view.runs.map((run) =>
+        run.offset === 0 && run.width === this.features.width
+          ? embeddings
+          : tf.slice(embeddings, [0, run.offset], [-1, run.width]),
+      );
+      const input = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+      return tf.add(
+        linear(input, view.kernel as tf.Tensor2D),
+        view.bias,
+      ) as tf.Tensor2D;
+    });
+    if (this.viewMerge === null) return projected[0];
+    return tf.add(
+      linear(tf.concat(projected, 1), this.viewMerge.kernel as tf.Tensor2D),
+      this.viewMerge.bias,
+    ) as tf.Tensor2D;
+  }
+
+  private forward(
+    embeddings: tf.Tensor2D,
+    scenario: tf.Tensor1D,
+    rowWeights: tf.Tensor1D,
+    training: boolean,
+  ): ForwardResult {
+    let quantized: QuantizerOutput | null = null;
+    if (this.quantizer !== null) {
+      quantized = this.quantizer.forward(
+        this.viewVector(embeddings),
+        rowWeights,
+      );
+    }
+    const inputs: BackboneInputs = {
+      embeddings,
+      hierarchy: quantized === null ? null : quantized.hierarchy,
+      scenario,
+      scenarioOneHot: tf
+        .oneHot(scenario, this.scenarioCount)
+        .toFloat() as tf.Tensor2D,
+      training,
+      dropout: (x, rate) => this.dropout(x, rate, training),
+    };
+    const logits = this.backboneModule.forward(inputs);
+    if (logits.length !== this.ir.tasks.length) {
+      throw new Error(
+        `backbone returned ${logits.length} logit vectors for ${this.ir.tasks.length} tasks`,
+      );
+    }
+    return { logits, quantized };
+  }
+
+  /** Inverted dropout with a mask drawn on the host from the seeded stream. */
+  private dropout(
+    x: tf.Tensor2D,
+    rate: number,
+    training: boolean,
+  ): tf.Tensor2D {
+    if (!training || rate <= 0) return x;
+    const keep = 1 / (1 - rate);
+    const mask = new Float32Array(x.size);
+    const random = this.dropoutRandom;
+    for (let i = 0; i < mask.length; i++) {
+      mask[i] = random.nextFloat() < rate ? 0 : keep;
+    }
+    return tf.mul(x, tf.tensor(mask, x.shape)) as tf.Tensor2D;
+  }
+
+  /** Uploads the per-row inputs of `batch` other than `E`. */
+  private rowTensors(batch: Batch): {
+    scenario: tf.Tensor1D;
+    weights: tf.Tensor1D;
+  } {
+    return {
+      scenario: tf.tensor1d(batch.scenario, "int32"),
+      weights: tf.tensor1d(batch.weights, "float32"),
+    };
+  }
+
+  /** Initialises the codebooks from the view vectors of `batch` (first training step). */
+  private initializeQuantizer(batch: Batch): void {
+    const quantizer = this.quantizer as ResidualQuantizer;
+    const embeddings = this.features.gather(batch, false);
+    const x = tf.tidy(() =>
+      this.viewVector(
+        tf.tensor2d(embeddings, [batch.size, this.features.width]),
+      ),
+    );
+    const values = x.dataSync() as Float32Array;
+    x.dispose();
+    const dim = quantizer.dim;
+    const counted: number[] = [];
+    for (let i = 0; i < batch.size; i++)
+      if (batch.weights[i] > 0) counted.push(i);
+    if (counted.length === 0) return;
+    const rows = new Float32Array(counted.length * dim);
+    counted.forEach((row, k) =>
+      rows.set(values.subarray(row * dim, (row + 1) * dim), k * dim),
+    );
+    quantizer.initialize(rows, counted.length);
+  }
+
+  /** Runs forward, backward and the optimizer update for one batch. */
+  trainStep(batch: Batch): StepResult {
+    const quantizer = this.quantizer;
+    if (quantizer !== null && !quantizer.isInitialized)
+      this.initializeQuantizer(batch);
+    const tasks = this.ir.tasks;
+    const size = batch.size;
+    const width = this.features.width;
+    const trainable = this.params.trainable();
+    const clip = this.ir.train.gradClip;
+
+    const hostEmbeddings = this.features.gather(batch, true);
+    const kept: tf.Tensor[] = [];
+    const keep = <T extends tf.Tensor>(t: T): T => {
+      kept.push(tf.keep(t));
+      return t;
+    };
+    let quantized: QuantizerOutput | null = null;
+    let mask: tf.Tensor1D | null = null;
+    try {
+      let parts: tf.Tensor | null = null;
+      let embeddingGradient: tf.Tensor | null = null;
+      let denseGrads: (tf.Tensor | null)[] = [];
+      tf.tidy(() => {
+        const embeddings = tf.tensor2d(hostEmbeddings, [size, width]);
+        const { scenario, weights } = this.rowTensors(batch);
+        const labels = tasks.map((task) => {
+          const values = batch.labels[task.name];
+          if (values === undefined) {
+            throw new Error(`batch has no labels for task "${task.name}"`);
+          }
+          return tf.tensor1d(values, "float32");
+        });
+        let taskLosses: tf.Scalar[] = [];
+        let commit: tf.Scalar | null = null;
+        const lossFunction = (): tf.Scalar => {
+          const result = this.forward(embeddings, scenario, weights, true);
+          taskLosses = result.logits.map((logits, t) =>
+            keep(weightedMean(bceFromLogits(logits, labels[t]), weights)),
+          );
+          let total = tf.addN(
+            taskLosses.map((loss, t) => tf.mul(loss, tasks[t].weight)),
+          ) as tf.Scalar;
+          if (result.quantized !== null && quantizer !== null) {
+            const q = result.quantized;
+            commit = keep(q.commitLoss);
+            total = tf.add(total, quantizer.lossTerm(q));
+            q.oneHots.forEach(keep);
+            q.residuals.forEach(keep);
+            quantized = q;
+          }
+          const l2 = this.ir.train.l2;
+          const regularized = this.params
+            .all()
+            .filter((entry) => entry.regularized);
+          if (l2 > 0 && regularized.length > 0) {
+            const penalty = tf.addN(
+              regularized.map((entry) => tf.sum(tf.square(entry.variable))),
+            );
+            total = tf.add(total, tf.mul(penalty, l2));
+          }
+          return total;
+        };
+        const { value, grads } = tf
+          .engine()
+          .gradients(
+            lossFunction,
+            [embeddings, ...trainable.map((entry) => entry.variable)],
+            undefined,
+            true,
+          );
+        denseGrads = grads.slice(1).map((g) => (g === undefined ? null : g));
+        const scalars: tf.Scalar[] = [value as tf.Scalar, ...taskLosses];
+        scalars.push(commit ?? tf.scalar(0));
+        if (clip !== null) {
+          const present = denseGrads.filter((g): g is tf.Tensor => g !== null);
+          scalars.push(
+            present.length === 0
+              ? tf.scalar(0)
+              : (tf.addN(
+                  present.map((g) => tf.sum(tf.square(g))),
+                ) as tf.Scalar),
+          );
+        }
+        mask = keep(tf.cast(tf.greater(weights, 0), "float32") as tf.Tensor1D);
+        denseGrads.forEach((g) => {
+          if (g !== null) keep(g);
+        });
+        parts = keep(tf.stack(scalars));
+        embeddingGradient = keep(grads[0]);
+      });
+      const partValues = (parts as unknown as tf.Tensor).dataSync();
+      const gradientValues = (
+        embeddingGradient as unknown as tf.Tensor
+      ).dataSync() as Float32Array;
+      for (const value of partValues) {
+        if (!Number.isFinite(value)) {
+          this.features.backward(new Float32Array(size * width));
+          for (const table of this.features.tables.values())
+            table.clearPending();
+          throw new Error(
+            `training step ${this.steps + 1}: the loss is not finite`,
+          );
+        }
+      }
+
+      this.features.backward(gradientValues);
+      let scale = 1;
+      if (clip !== null) {
+        let squared = partValues[partValues.length - 1];
+        for (const table of this.features.tables.values()) {
+          squared += table.pendingSquaredNorm();
+        }
+        scale = clipFactor(squared, clip);
+      }
+      const lr = learningRate(this.ir.train, this.steps, this.totalSteps);
+      this.optimizer.apply(denseGrads, lr, scale);
+      for (const table of this.features.tables.values())
+        table.applyUpdate(lr, scale);
+      if (quantizer !== null && quantized !== null && mask !== null) {
+        quantizer.updateStatistics(quantized, mask, this.drawResetRows(batch));
+      }
+      this.steps += 1;
+
+      const taskLosses: Record<string, number> = {};
+      tasks.forEach((task, t) => {
+        taskLosses[task.name] = partValues[1 + t];
+      });
+      return {
+        loss: partValues[0],
+        taskLosses,
+        commitLoss: quantizer === null ? null : partValues[1 + tasks.length],
+        lr,
+      };
+    } finally {
+      for (const tensor of kept) tensor.dispose();
+    }
+  }
+
+  /** Per codebook, K row indices into its levels' stacked residuals, among rows that count. */
+  private drawResetRows(batch: Batch): Int32Array[] {
+    const quantizer = this.quantizer as ResidualQuantizer;
+    if (!quantizer.ir.deadCodes.reset) return [];
+    const counted: number[] = [];
+    for (let i = 0; i < batch.size; i++)
+      if (batch.weights[i] > 0) counted.push(i);
+    if (counted.length === 0) counted.push(0);
+    return quantizer.codebooks.map((_, b) => {
+      const levels = quantizer.levelsOf(b).length;
+      const rows = new Int32Array(quantizer.size);
+      for (let k = 0; k < rows.length; k++) {
+        const level = levels === 1 ? 0 : this.resetRandom.nextInt(levels);
+        rows[k] =
+          level * batch.size +
+          counted[this.resetRandom.nextInt(counted.length)];
+      }
+      return rows;
+    });
+  }
+
+  /** Returns per task name the click probabilities of every row, in inference mode. */
+  predict(batch: Batch): Record<string, Float32Array> {
+    const hostEmbeddings = this.features.gather(batch, false);
+    const probabilities = tf.tidy(() => {
+      const embeddings = tf.tensor2d(hostEmbeddings, [
+        batch.size,
+        this.features.width,
+      ]);
+      const { scenario, weights } = this.rowTensors(batch);
+      const { logits } = this.forward(embeddings, scenario, weights, false);
+      return logits.map((l) => tf.sigmoid(l));
+    });
+    const out: Record<string, Float32Array> = {};
+    this.ir.tasks.forEach((task, t) => {
+      out[task.name] = probabilities[t].dataSync() as Float32Array;
+      probabilities[t].dispose();
+    });
+    return out;
+  }
+
+  /** Returns per-level quantizer statistics and starts a new window. */
+  readQuantizerStats(): QuantizerLevelStats[] {
+    return this.quantizer === null ? [] : this.quantizer.readStats();
+  }
+
+  /** Returns the codes of every row at every level, row-major `[size * levels]`. */
+  assignCodes(batch: Batch): Int32Array | null {
+    const quantizer = this.quantizer;
+    if (quantizer === null) return null;
+    const hostEmbeddings = this.features.gather(batch, false);
+    const codes = tf.tidy(() => {
+      const embeddings = tf.tensor2d(hostEmbeddings, [
+        batch.size,
+        this.features.width,
+      ]);
+      const weights = tf.tensor1d(batch.weights, "float32");
+      const out = quantizer.forward(this.viewVector(embeddings), weights);
+      return tf.stack(out.codes, 1);
+    });
+    const values = codes.dataSync() as Int32Array;
+    codes.dispose();
+    return Int32Array.from(values);
+  }
+
+  /** Copies out every weight and all optimizer and quantizer state, by name. */
+  getState(): NamedArrays {
+    const state: Record<string, { shape: number[]; values: Float32Array }> = {};
+    const put = (name: string, shape: number[], values: Float32Array): void => {
+      state[name] = { shape, values };
+    };
+    for (const entry of this.params.all()) {
+      put(
+        entry.name,
+        [...entry.variable.shape],
+        Float32Array.from(entry.variable.dataSync()),
+      );
+    }
+    for (const [name, slot] of this.optimizer.slots) {
+      put(name, [...slot.shape], Float32Array.from(slot.dataSync()));
+    }
+    put("optimizer/step", [1], Float32Array.of(this.optimizer.step));
+    for (const table of this.features.tables.values()) {
+      const shape = [table.rows, table.dim];
+      put(`embedding/${table.name}`, shape, table.values.slice());
+      for (const [slot, values] of Object.entries(table.slots)) {
+        put(`optimizer/embedding/${table.name}/${slot}`, shape, values.slice());
+      }
+      put(
+        `optimizer/embedding/${table.name}/step`,
+        [1],
+        Float32Array.of(table.step),
+      );
+    }
+    put(STEP_STATE, [1], Float32Array.of(this.steps));
+    return state;
+  }
+
+  /** Restores state saved by `getState`; names must match, order does not matter. */
+  setState(state: NamedArrays): void {
+    const expected = this.getStateShapes();
+    const missing = [...expected.keys()].filter((name) => !(name in state));
+    const extra = Object.keys(state).filter((name) => !expected.has(name));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(
+        `state does not match the network: missing ${missing.join(", ") || "none"}; unexpected ${extra.join(", ") || "none"}`,
+      );
+    }
+    for (const [name, shape] of expected) {
+      const saved = state[name];
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (
+        saved.shape.join(",") !== shape.join(",") ||
+        saved.values.length !== size
+      ) {
+        throw new Error(
+          `state "${name}" has shape [${saved.shape.join(", ")}], expected [${shape.join(", ")}]`,
+        );
+      }
+    }
+    const scalar = (name: string): number => state[name].values[0];
+    tf.tidy(() => {
+      for (const entry of this.params.all()) {
+        entry.variable.assign(
+          tf.tensor(state[entry.name].values, entry.variable.shape),
+        );
+      }
+      for (const [name, slot] of this.optimizer.slots) {
+        slot.assign(tf.tensor(state[name].values, slot.shape));
+      }
+    });
+    this.optimizer.step = scalar("optimizer/step");
+    for (const table of this.features.tables.values()) {
+      table.values.set(state[`embedding/${table.name}`].values);
+      for (const [slot, values] of Object.entries(table.slots)) {
+        values.set(state[`optimizer/embedding/${table.name}/${slot}`].values);
+      }
+      table.step = scalar(`optimizer/embedding/${table.name}/step`);
+    }
+    this.steps = scalar(STEP_STATE);
+    this.quantizer?.syncFromState();
+  }
+
+  private getStateShapes(): Map<string, number[]> {
+    const shapes = new Map<string, number[]>();
+    for (const entry of this.params.all())
+      shapes.set(entry.name, [...entry.variable.shape]);
+    for (const [name, slot] of this.optimizer.slots)
+      shapes.set(name, [...slot.shape]);
+    shapes.set("optimizer/step", [1]);
+    for (const table of this.features.tables.values()) {
+      shapes.set(`embedding/${table.name}`, [table.rows, table.dim]);
+      for (const slot of Object.keys(table.slots)) {
+        shapes.set(`optimizer/embedding/${table.name}/${slot}`, [
+          table.rows,
+          table.dim,
+        ]);
+      }
+      shapes.set(`optimizer/embedding/${table.name}/step`, [1]);
+    }
+    shapes.set(STEP_STATE, [1]);
+    return shapes;
+  }
+
+  /** Writes the model in the tfjs layers format: `model.json` and weight files. */
+  async exportTfjs(directory: string): Promise<void> {
+    const { exportNetwork } = await import("./export.js");
+    await exportNetwork(this, directory);
+  }
+
+  /** Frees every tensor the network holds. */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.quantizer?.dispose();
+    this.params.dispose();
+  }
+}
