@@ -1,0 +1,184 @@
+/**
+ * Backbone properties that hold for any weights: gates start at exactly 1,
+ * per-scenario towers route each row to its own tower, and repeated
+ * training passes leak no tensors.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { BackboneIr } from "../../../src/compiler/ir.js";
+import { createGateUnit } from "../../../src/runtime/backbones/common.js";
+import { backbones } from "../../../src/runtime/backbones/index.js";
+import { type NamedCase, cases } from "../../reference/backbones/cases.js";
+import {
+  createInputs,
+  createTestContext,
+  seededRandom,
+  useBackend,
+} from "./helpers.js";
+
+const IMPLEMENTED: readonly BackboneIr["kind"][] = [
+  "shared_bottom",
+  "mmoe",
+  "pepnet",
+];
+
+function caseNamed(name: string): NamedCase {
+  const found = cases.find((c) => c.name === name);
+  if (!found) throw new Error(`no case ${name}`);
+  return found;
+}
+
+function randomMatrix(rows: number, cols: number, seed: number): tf.Tensor2D {
+  const random = seededRandom(seed);
+  const values = Array.from({ length: rows * cols }, () => 2 * random() - 1);
+  return tf.tensor2d(values, [rows, cols]);
+}
+
+const SCENARIO_OF_ROW = [0, 1, 2, 0, 2, 1, 1, 0];
+
+/** Runs a forward pass of `spec` on fixed random rows; returns logits per task. */
+function forwardLogits(
+  spec: NamedCase,
+  prepare: (context: ReturnType<typeof createTestContext>) => void,
+  seed = 3,
+): number[][] {
+  const context = createTestContext(spec, seed);
+  try {
+    const backbone = backbones[spec.backbone.kind](context);
+    prepare(context);
+    return tf.tidy(() => {
+      const rows = SCENARIO_OF_ROW.length;
+      const inputs = createInputs(
+        randomMatrix(rows, spec.inputDim, 11),
+        spec.hierarchyDim > 0
+          ? randomMatrix(rows, spec.hierarchyDim, 12)
+          : null,
+        SCENARIO_OF_ROW,
+        spec.scenarios,
+        false,
+      );
+      return backbone.forward(inputs).map((l) => Array.from(l.dataSync()));
+    });
+  } finally {
+    context.dispose();
+  }
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  describe(`backbone properties on ${backend}`, () => {
+    beforeAll(async () => {
+      await useBackend(backend);
+    });
+    afterAll(async () => {
+      await useBackend("cpu");
+    });
+
+    test("gate unit starts at exactly 1", () => {
+      const spec = caseNamed("pepnet_plain");
+      const context = createTestContext(spec);
+      const gate = createGateUnit(context, "g", 7, 5, 9);
+      const values = tf.tidy(() =>
+        Array.from(gate.apply(randomMatrix(8, 7, 5)).dataSync()),
+      );
+      context.dispose();
+      expect(values).toEqual(new Array(8 * 9).fill(1));
+    });
+
+    // Each pair: a backbone with gates at their initial values, and the same
+    // backbone without those gates; shared weights are copied by name.
+    const gatedPairs: [string, NamedCase, NamedCase][] = [];
+    for (const spec of cases) {
+      if (!IMPLEMENTED.includes(spec.backbone.kind)) continue;
+      if (spec.backbone.hierarchyUse === "modulate") {
+        const off = {
+          ...spec,
+          hierarchyDim: 0,
+          backbone: { ...spec.backbone, hierarchyUse: "off" },
+        } as NamedCase;
+        gatedPairs.push([`${spec.name} against no modulation`, spec, off]);
+      }
+    }
+    const pep = caseNamed("pepnet_plain");
+    gatedPairs.push([
+      "pepnet_plain against no EPNet and no PPNet",
+      pep,
+      {
+        ...pep,
+        backbone: { ...pep.backbone, epnet: false, ppnet: false },
+      } as NamedCase,
+    ]);
+
+    for (const [label, gated, plain] of gatedPairs) {
+      test(`initial gates keep logits: ${label}`, () => {
+        const saved = new Map<string, tf.Tensor>();
+        const gatedLogits = forwardLogits(gated, (context) => {
+          for (const [name, v] of context.variables) {
+            saved.set(name, tf.clone(v.variable));
+          }
+        });
+        const plainLogits = forwardLogits(plain, (context) => {
+          for (const [name, v] of context.variables) {
+            const value = saved.get(name);
+            if (!value) throw new Error(`${name} missing from the gated model`);
+            v.variable.assign(value);
+          }
+        });
+        saved.forEach((t) => t.dispose());
+        expect(gatedLogits).toEqual(plainLogits);
+      });
+    }
+
+    for (const kind of IMPLEMENTED) {
+      test(`${kind} routes each row to its scenario tower`, () => {
+        const spec = cases.find((c) => c.backbone.kind === kind) as NamedCase;
+        const logits = forwardLogits(spec, (context) => {
+          for (const [name, v] of context.variables) {
+            const inClick = name.startsWith("backbone/tower/click/");
+            const inAuxiliary = name.startsWith("backbone/auxiliary/");
+            if ((inClick && name.endsWith("/kernel")) || inAuxiliary) {
+              v.variable.assign(tf.zerosLike(v.variable));
+            }
+          }
+          const bias = context.variables.get("backbone/tower/click/logit/bias");
+          bias?.variable.assign(tf.tensor2d([[10], [20], [30]]));
+        });
+        expect(logits[0]).toEqual(SCENARIO_OF_ROW.map((p) => 10 * (p + 1)));
+      });
+    }
+
+    test("training passes leak no tensors", () => {
+      for (const kind of IMPLEMENTED) {
+        const spec = [...cases]
+          .reverse()
+          .find((c) => c.backbone.kind === kind) as NamedCase;
+        const batchNorm = {
+          ...spec,
+          backbone: { ...spec.backbone, norm: "batch" },
+        } as NamedCase;
+        const context = createTestContext(batchNorm);
+        const backbone = backbones[kind](context);
+        const e = tf.variable(randomMatrix(8, spec.inputDim, 1));
+        const s =
+          spec.hierarchyDim > 0
+            ? tf.variable(randomMatrix(8, spec.hierarchyDim, 2))
+            : null;
+        const counts: number[] = [];
+        for (let pass = 0; pass < 20; pass++) {
+          const { value, grads } = tf.variableGrads(() => {
+            const inputs = createInputs(e, s, SCENARIO_OF_ROW, 3, true);
+            return tf.addN(
+              backbone.forward(inputs).map((l) => tf.sum(l)),
+            ) as tf.Scalar;
+          });
+          value.dispose();
+          tf.dispose(grads);
+          counts.push(tf.memory().numTensors);
+        }
+        e.dispose();
+        s?.dispose();
+        context.dispose();
+        expect(counts[19], kind).toBe(counts[0]);
+      }
+    });
+  });
+}
