@@ -15,7 +15,11 @@ import type { Span } from "../diagnostics/span.js";
  */
 
 /** The keywords that open a top-level declaration. */
-export type DeclarationKeyword = "dataset" | "features" | "model" | "experiment";
+export type DeclarationKeyword =
+  | "dataset"
+  | "features"
+  | "model"
+  | "experiment";
 
 export interface SpecFile {
   readonly kind: "SpecFile";
@@ -84,7 +88,8 @@ export type Value =
 
 /**
  * `42`, `-0.5`, `1e-3`, `100k` (thousands) or `2M` (millions). `value` is
- * the number after the suffix is applied; `raw` is the text as written.
+ * the number after the suffix is applied; `raw` is the text as written. A
+ * malformed literal (reported as HMD1005) has the value NaN.
  */
 export interface NumberLiteral {
   readonly kind: "NumberLiteral";
@@ -114,7 +119,11 @@ export interface Identifier {
   readonly name: string;
 }
 
-/** `a.b.c`, at least two segments: a setting inside a model, as `vary` names it. */
+/**
+ * `a.b.c`: a setting inside a model, as `vary` names it. As a value a path
+ * has at least two segments (one segment is an `Identifier`); the path of a
+ * `Vary` is always a `Path` and may have a single segment.
+ */
 export interface Path {
   readonly kind: "Path";
   readonly loc: Span;

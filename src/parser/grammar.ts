@@ -1,0 +1,255 @@
+/**
+ * The Chevrotain grammar of `.hmdn` files. Each rule restates its production
+ * from `grammar/hmdnc.ebnf`; a test checks that the two name the same rules.
+ *
+ * The parser produces a CST that only `to-ast.ts` reads. Syntax errors are
+ * collected with recovery enabled, so one parse reports every error of a
+ * file; `messages.ts` turns them into diagnostics.
+ */
+
+import { CstParser, tokenMatcher, type IToken } from "chevrotain";
+import { errorMessageProvider } from "./messages.js";
+import {
+  Comma,
+  Categorical,
+  Colon,
+  Dataset,
+  Dot,
+  EntryKey,
+  Experiment,
+  Extends,
+  False,
+  Features,
+  Identifier,
+  Import,
+  In,
+  KeyKeyword,
+  LBracket,
+  LCurly,
+  LParen,
+  Model,
+  NumberLiteral,
+  RBracket,
+  RCurly,
+  RParen,
+  StringLiteral,
+  True,
+  Vary,
+  allTokens,
+  Backbone,
+  Group,
+  Multi,
+  Numeric,
+  Task,
+  Variant,
+} from "./tokens.js";
+
+/**
+ * Entry keys whose first value names something (`categorical user_id`,
+ * `task click`). After one of them a reserved word is still parsed as the
+ * value, so the diagnostic can say that the word cannot be a name.
+ */
+const NAMING_KEYS = [
+  Categorical,
+  Numeric,
+  Multi,
+  Group,
+  Task,
+  Variant,
+  Backbone,
+  Dataset,
+  Features,
+  Model,
+];
+
+/** Options of `SpecParser`. */
+export interface SpecParserOptions {
+  /**
+   * Run Chevrotain's grammar checks (ambiguities, left recursion) while
+   * building the parser. Tests turn them on; the CLI skips them to start fast.
+   */
+  readonly validate?: boolean;
+}
+
+/** The `.hmdn` parser. Build one and reuse it by assigning `input`. */
+export class SpecParser extends CstParser {
+  constructor(options: SpecParserOptions = {}) {
+    super(allTokens as never[], {
+      recoveryEnabled: true,
+      maxLookahead: 2,
+      errorMessageProvider,
+      skipValidations: options.validate !== true,
+    });
+    this.performSelfAnalysis();
+  }
+
+  /** `file = (import | declaration)*`; imports after a declaration are reported. */
+  file = this.RULE("file", () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.import) },
+        { ALT: () => this.SUBRULE(this.declaration) },
+      ]);
+    });
+  });
+
+  /** `import = "import" STRING` */
+  import = this.RULE("import", () => {
+    this.CONSUME(Import);
+    this.CONSUME(StringLiteral);
+  });
+
+  /** `declaration = ("dataset" | "features" | "model" | "experiment") name ["extends" name] block` */
+  declaration = this.RULE("declaration", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Dataset) },
+      { ALT: () => this.CONSUME(Features) },
+      { ALT: () => this.CONSUME(Model) },
+      { ALT: () => this.CONSUME(Experiment) },
+    ]);
+    this.SUBRULE(this.name);
+    this.OPTION(() => {
+      this.CONSUME(Extends);
+      this.SUBRULE2(this.name, { LABEL: "base" });
+    });
+    this.SUBRULE(this.block);
+  });
+
+  /** `name = IDENT`; a key keyword is accepted here and reported as reserved. */
+  name = this.RULE("name", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier) },
+      { ALT: () => this.CONSUME(KeyKeyword) },
+    ]);
+  });
+
+  /** `block = "{" (vary | entry)* "}"` */
+  block = this.RULE("block", () => {
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.vary) },
+        { ALT: () => this.SUBRULE(this.entry) },
+      ]);
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `vary = "vary" path "in" list` */
+  vary = this.RULE("vary", () => {
+    this.CONSUME(Vary);
+    this.SUBRULE(this.path);
+    this.CONSUME(In);
+    this.SUBRULE(this.list);
+  });
+
+  /**
+   * `entry = key [value ("," value)*] [block]`. After a naming key the first
+   * value may also be a path that starts with a reserved word, which the
+   * AST builder reports.
+   */
+  entry = this.RULE("entry", () => {
+    this.SUBRULE(this.key);
+    this.OPTION(() => {
+      this.OR({
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          {
+            GATE: () => this.reservedNameMayFollow(),
+            ALT: () => this.SUBRULE(this.path, { LABEL: "reservedValue" }),
+          },
+          { ALT: () => this.SUBRULE(this.value) },
+        ],
+      });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.value);
+      });
+    });
+    this.OPTION2(() => this.SUBRULE(this.block));
+  });
+
+  /** `key = IDENT | key keyword` (every keyword except import, extends, vary, in, true, false) */
+  key = this.RULE("key", () => {
+    this.CONSUME(EntryKey);
+  });
+
+  /** `value = NUMBER | STRING | "true" | "false" | call | path | list` */
+  value = this.RULE("value", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(NumberLiteral) },
+      { ALT: () => this.CONSUME(StringLiteral) },
+      { ALT: () => this.CONSUME(True) },
+      { ALT: () => this.CONSUME(False) },
+      { ALT: () => this.SUBRULE(this.call) },
+      {
+        // A reserved word is not a value; only `entry` accepts one, to report it.
+        GATE: () => !tokenMatcher(this.LA(1), KeyKeyword),
+        ALT: () => this.SUBRULE(this.path),
+      },
+      { ALT: () => this.SUBRULE(this.list) },
+    ]);
+  });
+
+  /** `path = name ("." name)*` */
+  path = this.RULE("path", () => {
+    this.SUBRULE(this.name);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.SUBRULE2(this.name);
+    });
+  });
+
+  /** `list = "[" [value ("," value)* [","]] "]"` */
+  list = this.RULE("list", () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.value);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.value);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+  });
+
+  /** `call = IDENT "(" [arg ("," arg)*] ")"` */
+  call = this.RULE("call", () => {
+    this.CONSUME(Identifier);
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.arg);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.arg);
+      });
+    });
+    this.CONSUME(RParen);
+  });
+
+  /** `arg = [key ":"] value` */
+  arg = this.RULE("arg", () => {
+    this.OPTION(() => {
+      this.SUBRULE(this.key);
+      this.CONSUME(Colon);
+    });
+    this.SUBRULE(this.value);
+  });
+
+  private reservedNameMayFollow(): boolean {
+    const previous: IToken = this.LA(0);
+    return (
+      tokenMatcher(this.LA(1), KeyKeyword) &&
+      NAMING_KEYS.some((keyword) => tokenMatcher(previous, keyword))
+    );
+  }
+}
+
+let shared: SpecParser | undefined;
+
+/** Returns the one parser instance, building it on first use. */
+export function getParser(): SpecParser {
+  shared ??= new SpecParser();
+  return shared;
+}

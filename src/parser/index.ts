@@ -1,0 +1,68 @@
+/**
+ * The `.hmdn` parser: text in, AST and syntax diagnostics out. See
+ * `README.md` in this folder for the invariants the output keeps.
+ */
+
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { Source } from "../diagnostics/span.js";
+import type { SpecFile } from "./ast.js";
+import { getParser } from "./grammar.js";
+import { lex } from "./lexer.js";
+import { describeParseErrors, errorOffset } from "./messages.js";
+import { buildAst } from "./to-ast.js";
+
+export type * from "./ast.js";
+export { childKeys } from "./ast.js";
+export {
+  DECLARATION_KEYWORDS,
+  EDITOR_TOKENS,
+  KEYWORDS,
+  type EditorToken,
+  type EditorTokenKind,
+} from "./tokens.js";
+
+/** The result of parsing one file. */
+export interface ParseResult {
+  /** The AST; partial when there are syntax errors. */
+  readonly ast: SpecFile;
+  /** Every lexical and syntax error (HMD1xxx), sorted by position. */
+  readonly diagnostics: Diagnostic[];
+  /** The text as parsed (byte order mark removed), for positions and rendering. */
+  readonly source: Source;
+}
+
+/**
+ * Parses the text of one `.hmdn` file; `path` names the file in
+ * diagnostics. Never throws on any input: with syntax errors it returns the
+ * part of the AST it could build and one diagnostic per error.
+ */
+export function parseSpec(text: string, path: string): ParseResult {
+  const source = new Source(text, path);
+  const lexed = lex(source);
+  const parser = getParser();
+  parser.input = lexed.tokens;
+  const cst = parser.file();
+  const errors = parser.errors;
+
+  const positions = { source, tokens: lexed.tokens };
+  const errorOffsets = new Set(
+    errors.map((error) => errorOffset(error, positions)),
+  );
+  const built = buildAst(cst, {
+    source,
+    tokens: lexed.tokens,
+    comments: lexed.comments,
+    errorOffsets,
+  });
+  const parseDiagnostics = describeParseErrors(errors, {
+    ...positions,
+    blockOwners: built.blockOwners,
+  });
+
+  const diagnostics = [
+    ...lexed.diagnostics,
+    ...parseDiagnostics,
+    ...built.diagnostics,
+  ].sort((a, b) => a.span.start - b.span.start);
+  return { ast: built.ast, diagnostics, source };
+}
