@@ -103,7 +103,10 @@ export const FIRST_VALUE_ROW = 2;
 /** Multi-value padding id: masked out of pooling, never looked up. */
 export const PADDING_ID = -1;
 
-export type FeatureIr = CategoricalFeatureIr | MultiFeatureIr | NumericFeatureIr;
+export type FeatureIr =
+  | CategoricalFeatureIr
+  | MultiFeatureIr
+  | NumericFeatureIr;
 
 interface FeatureBase {
   readonly id: string;
@@ -379,9 +382,17 @@ export interface TrainIr {
     | { readonly kind: "sgd"; readonly lr: number; readonly momentum: number };
   readonly schedule:
     | { readonly kind: "constant" }
-    | { readonly kind: "cosine"; readonly warmupSteps: number; readonly minLr: number }
+    | {
+        readonly kind: "cosine";
+        readonly warmupSteps: number;
+        readonly minLr: number;
+      }
     | { readonly kind: "step"; readonly every: number; readonly gamma: number }
-    | { readonly kind: "exponential"; readonly every: number; readonly gamma: number };
+    | {
+        readonly kind: "exponential";
+        readonly every: number;
+        readonly gamma: number;
+      };
   readonly batchSize: number;
   readonly epochs: number;
   /** Stop after this many steps in all, or `null` to run every epoch. */
@@ -438,5 +449,9 @@ export interface ExperimentVariantIr {
 
 /** Maps IR node ids to the spec text they came from. */
 export interface IrSpanTable {
-  readonly [id: string]: { readonly file: string; readonly start: number; readonly end: number };
+  readonly [id: string]: {
+    readonly file: string;
+    readonly start: number;
+    readonly end: number;
+  };
 }

@@ -1,6 +1,147 @@
+/**
+ * M2M (Zhang et al., WSDM 2022, "Leaving No One Behind: A Multi-Scenario
+ * Multi-Task Meta Learning Approach for Advertiser Modeling").
+ *
+ * The scenario representation `z` is the scenario embedding
+ * (`scenario_dim` wide), with `s_D` appended under `condition`. From `z`:
+ * - meta attention, per task: the query `q_t = z Q_t + c_t` is generated per
+ *   row and scores each expert output `f_i(E)` by `f_i . q_t / sqrt(d)`;
+ *   `h_t = sum_i softmax(scores)_i f_i(E)`;
+ * - meta tower, per task: each of `meta_layers` is a per-row dense layer
+ *   `act(h W(z) + b(z))` whose kernel `W(z) = reshape(z G + g)` and bias
+ *   `b(z) = z H + k` are generated from `z`;
+ * then the task towers read the meta tower output. `modulate` applies the
+ * HMDN modulation to `E` before the experts.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { M2mIr } from "../../compiler/ir.js";
+import { batchedLinear, linear } from "../ops.js";
+import {
+  MODULATION_HIDDEN,
+  activate,
+  checkHierarchyUse,
+  createDense,
+  createModulation,
+  createNorm,
+  createScenarioEmbedding,
+  createStackedMlp,
+  createTowers,
+  dropout,
+  layerStyle,
+  modulatedEmbeddings,
+  requireHierarchy,
+  usesCondition,
+  usesModulation,
+} from "./common.js";
 import type { BackboneFactory } from "./types.js";
 
-/** Placeholder until the m2m backbone lands. */
-export const m2m: BackboneFactory = () => {
-  throw new Error("backbone m2m is not implemented yet");
+/** Builds an M2M backbone. */
+export const m2m: BackboneFactory = (context) => {
+  const ir = context.ir.backbone as M2mIr;
+  const use = checkHierarchyUse(context, [
+    "modulate",
+    "condition",
+    "modulate_condition",
+  ]);
+  const style = layerStyle(ir);
+  const modulation = usesModulation(use)
+    ? createModulation(context, MODULATION_HIDDEN)
+    : null;
+  const condition = usesCondition(use);
+  const scenarioEmbedding = createScenarioEmbedding(
+    context,
+    "backbone/scenario_embedding",
+    ir.scenarioDim,
+  );
+  const zDim = ir.scenarioDim + (condition ? context.hierarchyDim : 0);
+  const experts = createStackedMlp(
+    context,
+    "backbone/experts",
+    ir.experts,
+    context.inputDim,
+    ir.expertLayers,
+    style,
+  );
+  const d = experts.outDim;
+  const perTask = context.ir.tasks.map((task) => {
+    const query = createDense(
+      context,
+      `backbone/meta_attention/${task.name}/query`,
+      zDim,
+      d,
+    );
+    const tower = ir.metaLayers.map((width, i) => {
+      const inDim = i === 0 ? d : ir.metaLayers[i - 1];
+      const prefix = `backbone/meta_tower/${task.name}/layer_${i}`;
+      return {
+        inDim,
+        width,
+        kernelGenerator: context.weight(
+          `${prefix}/kernel_generator/kernel`,
+          [zDim, inDim * width],
+          "glorot_uniform",
+        ),
+        // The generated kernel's z-independent part starts like a dense kernel.
+        kernelBase: context.weight(
+          `${prefix}/kernel_generator/bias`,
+          [inDim * width],
+          { kind: "uniform", limit: Math.sqrt(6 / (inDim + width)) },
+        ),
+        biasGenerator: createDense(
+          context,
+          `${prefix}/bias_generator`,
+          zDim,
+          width,
+        ),
+        norm: createNorm(context, `${prefix}/norm`, style.norm, width),
+      };
+    });
+    return { query, tower };
+  });
+  const outDim =
+    ir.metaLayers.length === 0 ? d : ir.metaLayers[ir.metaLayers.length - 1];
+  const towers = createTowers(context, outDim, style);
+
+  return {
+    forward(inputs) {
+      const e = modulatedEmbeddings(modulation, inputs);
+      const b = e.shape[0];
+      const embedded = scenarioEmbedding.apply(inputs);
+      const z = condition
+        ? tf.concat([embedded, requireHierarchy(inputs)], 1)
+        : embedded;
+      // [n, B, d] -> [B, n, d]: per-row attention is a batched product.
+      const f = tf.transpose(
+        experts.applyShared(e, inputs),
+        [1, 0, 2],
+      ) as tf.Tensor3D;
+      const outputs = perTask.map(({ query, tower }) => {
+        const q = tf.reshape(query.apply(z), [b, d, 1]) as tf.Tensor3D;
+        const scores = tf.mul(
+          tf.reshape(batchedLinear(f, q), [b, -1]),
+          1 / Math.sqrt(d),
+        );
+        const weights = tf.expandDims(tf.softmax(scores), 1) as tf.Tensor3D;
+        let h = tf.reshape(batchedLinear(weights, f), [b, d]) as tf.Tensor2D;
+        for (const layer of tower) {
+          const kernel = tf.reshape(
+            tf.add(
+              linear(z, layer.kernelGenerator as tf.Tensor2D),
+              layer.kernelBase,
+            ),
+            [b, layer.inDim, layer.width],
+          ) as tf.Tensor3D;
+          const rows = tf.expandDims(h, 1) as tf.Tensor3D;
+          let y = tf.add(
+            tf.reshape(batchedLinear(rows, kernel), [b, layer.width]),
+            layer.biasGenerator.apply(z),
+          ) as tf.Tensor2D;
+          if (layer.norm) y = layer.norm.apply(y, inputs);
+          h = dropout(activate(y, style.activation), style.dropout, inputs);
+        }
+        return h;
+      });
+      return towers.apply((t) => outputs[t], inputs);
+    },
+  };
 };

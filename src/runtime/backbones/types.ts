@@ -33,7 +33,11 @@ export interface BackboneContext {
   /** Where each feature (by name) sits inside `E`. */
   readonly featureSlices: Readonly<Record<string, FeatureSlice>>;
   /** Creates a trainable dense weight (updated by the dense optimizer, L2 applied to kernels). */
-  weight(name: string, shape: readonly number[], init: Initializer): tf.Variable;
+  weight(
+    name: string,
+    shape: readonly number[],
+    init: Initializer,
+  ): tf.Variable;
   /** Creates a non-trainable state tensor (moving statistics), saved with checkpoints. */
   state(name: string, shape: readonly number[], init: Initializer): tf.Variable;
 }

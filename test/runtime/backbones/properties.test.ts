@@ -19,6 +19,9 @@ import {
 const IMPLEMENTED: readonly BackboneIr["kind"][] = [
   "shared_bottom",
   "mmoe",
+  "ple",
+  "star",
+  "m2m",
   "pepnet",
 ];
 

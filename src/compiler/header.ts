@@ -1,0 +1,91 @@
+/**
+ * Reads the header line of a CSV file, and checks the spec's column
+ * references against it. Only the first line is read, so checking stays
+ * fast on large files.
+ */
+
+import { open } from "node:fs/promises";
+
+import { diagnostic } from "../diagnostics/codes.js";
+import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
+import path from "node:path";
+import type { ColumnReference } from "./context.js";
+import type { Report } from "./decode.js";
+
+const CHUNK_BYTES = 64 * 1024;
+
+/** Reads the column names of a CSV header, or `null` when the file cannot be read. */
+export async function readHeader(
+  file: string,
+  delimiter: string,
+): Promise<string[] | null> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let position = 0;
+    for (;;) {
+      const buffer = Buffer.alloc(CHUNK_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      const newline = chunk.indexOf(0x0a);
+      chunks.push(newline >= 0 ? chunk.subarray(0, newline) : chunk);
+      if (newline >= 0) break;
+      position += bytesRead;
+    }
+    return splitHeader(Buffer.concat(chunks).toString("utf8"), delimiter);
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Splits a header line into names; quotes around a name are removed. */
+export function splitHeader(line: string, delimiter: string): string[] {
+  const text = line.replace(/^\uFEFF/, "").replace(/\r$/, "");
+  return text.split(delimiter).map((name) => {
+    const trimmed = name.trim();
+    return trimmed.length >= 2 &&
+      trimmed.startsWith('"') &&
+      trimmed.endsWith('"')
+      ? trimmed.slice(1, -1).replaceAll('""', '"')
+      : trimmed;
+  });
+}
+
+/** Reports every column reference the header lacks, once per place. */
+export function checkColumns(
+  references: readonly ColumnReference[],
+  header: readonly string[],
+  csvPath: string,
+  report: Report,
+): void {
+  const known = new Set(header);
+  const seen = new Set<string>();
+  for (const reference of references) {
+    if (known.has(reference.column)) continue;
+    const key = `${reference.file}:${reference.span.start}:${reference.column}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    report(
+      diagnostic("HMD2022", {
+        file: reference.file,
+        span: reference.span,
+        message: `column \`${reference.column}\` of ${reference.user} is not in the header of \`${path.basename(csvPath)}\``,
+        label: "no such column",
+        help:
+          didYouMean(suggestSimilar(reference.column, header)) ??
+          `the header has ${header.length} columns: ${header
+            .slice(0, 8)
+            .map((name) => `\`${name}\``)
+            .join(", ")}${header.length > 8 ? ", .." : ""}`,
+      }),
+    );
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * The compiler's public API, for the CLI, the runtime, the trainer and the
+ * editor. Nothing here loads TensorFlow.js.
+ */
+
+import { diagnostic } from "../diagnostics/codes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Source } from "../diagnostics/span.js";
+import { parseSpec } from "../parser/index.js";
+import { LoweringContext } from "./context.js";
+import { checkBlock } from "./decode.js";
+import { checkColumns, readHeader } from "./header.js";
+import type { ExperimentIr, IrSpanTable, ModelIr } from "./ir.js";
+import { lowerDataset, lowerFeatures } from "./lower-data.js";
+import { lowerExperiment } from "./lower-experiment.js";
+import { lowerModel } from "./lower-model.js";
+import { chooseDeclaration } from "./choose.js";
+import {
+  loadProgram,
+  mergedBody,
+  type DeclarationRef,
+  type ParseCache,
+  type Program,
+} from "./program.js";
+import { datasetSignature, featuresSignature } from "./signatures.js";
+import { assertValidIr } from "./validate-ir.js";
+
+export { inferShapes, type BlockSummary, type ParamCount } from "./shapes.js";
+export {
+  validateIrText,
+  brokenReferences,
+  schemaErrors,
+} from "./validate-ir.js";
+export * from "./signatures.js";
+export * from "./signature-types.js";
+export type * from "./ir.js";
+
+/** What `compileModel` returns. */
+export interface CompileModelResult {
+  /** The IR, or `null` when there are errors. */
+  readonly ir: ModelIr | null;
+  /** Every diagnostic, sorted by file and position, without repeats. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Every loaded file by the path diagnostics use, for rendering. */
+  readonly sources: ReadonlyMap<string, Source>;
+  /** IR node id -> spec span. */
+  readonly spans: IrSpanTable;
+}
+
+/** Options of `compileModel`. */
+export interface CompileModelOptions {
+  /** The model to compile; required when the file declares several. */
+  readonly model?: string;
+  /** Read this CSV instead of the dataset's `source`. */
+  readonly dataOverride?: string;
+}
+
+/**
+ * Compiles one model of a spec file into IR. When the CSV file exists its
+ * header is read (only the first line) and every column reference is
+ * checked against it.
+ */
+export async function compileModel(
+  specPath: string,
+  options: CompileModelOptions = {},
+): Promise<CompileModelResult> {
+  const program = await loadProgram([specPath], parseSpec);
+  const sink = new DiagnosticSink(program);
+  const empty = { ir: null, sources: program.sources, spans: {} };
+  if (program.syntaxErrors) return { ...empty, diagnostics: sink.sorted() };
+  const ref = chooseDeclaration(
+    program,
+    specPath,
+    "model",
+    options.model,
+    sink.report,
+  );
+  if (ref === null) return { ...empty, diagnostics: sink.sorted() };
+
+  const context = new LoweringContext(sink.report);
+  const ir = lowerModel(
+    program,
+    ref.declaration.name.name,
+    mergedBody(program, ref, context.report),
+    { file: ref.file, span: ref.declaration.name.loc },
+    context,
+    options,
+  );
+  if (ir !== null) {
+    const header = await readHeader(
+      ir.dataset.source.path,
+      ir.dataset.source.delimiter,
+    );
+    if (header !== null)
+      checkColumns(
+        context.columns,
+        header,
+        ir.dataset.source.path,
+        context.report,
+      );
+  }
+  if (ir === null || context.errors > 0)
+    return { ...empty, diagnostics: sink.sorted() };
+  assertValidIr(ir);
+  return {
+    ir,
+    diagnostics: sink.sorted(),
+    sources: program.sources,
+    spans: context.spanTable(),
+  };
+}
+
+/** What `compileExperiment` returns. */
+export interface CompileExperimentResult {
+  readonly ir: ExperimentIr | null;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlyMap<string, Source>;
+}
+
+/** Compiles one experiment of a spec file into IR, every variant a full model. */
+export async function compileExperiment(
+  specPath: string,
+  options: { readonly experiment?: string } = {},
+): Promise<CompileExperimentResult> {
+  const program = await loadProgram([specPath], parseSpec);
+  const sink = new DiagnosticSink(program);
+  const empty = { ir: null, sources: program.sources };
+  if (program.syntaxErrors) return { ...empty, diagnostics: sink.sorted() };
+  const ref = chooseDeclaration(
+    program,
+    specPath,
+    "experiment",
+    options.experiment,
+    sink.report,
+  );
+  if (ref === null) return { ...empty, diagnostics: sink.sorted() };
+  const ir = lowerExperiment(program, ref, sink.report);
+  if (ir === null || sink.errors > 0)
+    return { ...empty, diagnostics: sink.sorted() };
+  assertValidIr(ir);
+  return { ir, diagnostics: sink.sorted(), sources: program.sources };
+}
+
+/** What `checkFiles` returns. */
+export interface CheckResult {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlyMap<string, Source>;
+}
+
+/**
+ * Checks every declaration of every file (and what they import). With
+ * `data`, a dataset whose CSV cannot be read is an error; without it the
+ * header is checked only when the file exists.
+ */
+export async function checkFiles(
+  paths: readonly string[],
+  options: { readonly data?: boolean } = {},
+): Promise<CheckResult> {
+  const cache: ParseCache = new Map();
+  const sources = new Map<string, Source>();
+  const all: Diagnostic[] = [];
+  for (const file of paths) {
+    const program = await loadProgram([file], parseSpec, cache);
+    for (const [name, source] of program.sources) sources.set(name, source);
+    const sink = new DiagnosticSink(program);
+    if (!program.syntaxErrors) {
+      for (const declaration of program.declarationsByFile.get(file) ?? []) {
+        const ref = program.declarations[declaration.keyword].get(
+          declaration.name.name,
+        );
+        if (ref === undefined || ref.declaration !== declaration) continue;
+        await checkDeclaration(program, ref, sink, options.data === true);
+      }
+    }
+    all.push(...sink.sorted());
+  }
+  return { diagnostics: uniqueSorted(all), sources };
+}
+
+async function checkDeclaration(
+  program: Program,
+  ref: DeclarationRef,
+  sink: DiagnosticSink,
+  data: boolean,
+): Promise<void> {
+  const name = ref.declaration.name.name;
+  const declared = { file: ref.file, span: ref.declaration.name.loc };
+  const context = new LoweringContext(sink.report);
+  const body = mergedBody(program, ref, context.report);
+  switch (ref.declaration.keyword) {
+    case "experiment":
+      lowerExperiment(program, ref, sink.report);
+      return;
+    case "features":
+      lowerFeatures(
+        checkBlock(
+          body,
+          featuresSignature,
+          { ...declared, what: `features \`${name}\`` },
+          context.report,
+        ),
+        context,
+      );
+      return;
+    case "dataset": {
+      const block = checkBlock(
+        body,
+        datasetSignature,
+        { ...declared, what: `dataset \`${name}\`` },
+        context.report,
+      );
+      const dataset = lowerDataset(name, block, declared, context);
+      await checkHeader(
+        dataset.source.path,
+        dataset.source.delimiter,
+        context,
+        data,
+        block.entries.get("source"),
+      );
+      return;
+    }
+    case "model": {
+      const ir = lowerModel(program, name, body, declared, context);
+      if (ir !== null)
+        await checkHeader(
+          ir.dataset.source.path,
+          ir.dataset.source.delimiter,
+          context,
+          false,
+        );
+      return;
+    }
+  }
+}
+
+async function checkHeader(
+  csvPath: string,
+  delimiter: string,
+  context: LoweringContext,
+  required: boolean,
+  source?: {
+    entry: { file: string; keyLoc: { start: number; end: number } };
+    decoded: { loc: { start: number; end: number } } | null;
+  },
+): Promise<void> {
+  const header = await readHeader(csvPath, delimiter);
+  if (header !== null) {
+    checkColumns(context.columns, header, csvPath, context.report);
+    return;
+  }
+  if (!required || source === undefined) return;
+  context.report(
+    diagnostic("HMD2033", {
+      file: source.entry.file,
+      span: source.decoded?.loc ?? source.entry.keyLoc,
+      message: `cannot read the CSV file \`${csvPath}\``,
+      label: "no readable file here",
+      help: "check the path (it is relative to this spec file), or run `check` without `--data`",
+    }),
+  );
+}
+
+/** Collects diagnostics without repeats: merged and imported blocks are checked more than once. */
+class DiagnosticSink {
+  private readonly items = new Map<string, Diagnostic>();
+  errors = 0;
+
+  constructor(program: Program) {
+    for (const item of program.diagnostics) this.report(item);
+  }
+
+  readonly report = (item: Diagnostic): void => {
+    const key = `${item.file}\u0000${item.span.start}\u0000${item.span.end}\u0000${item.code}\u0000${item.message}`;
+    if (this.items.has(key)) return;
+    this.items.set(key, item);
+    if (item.severity === "error") this.errors++;
+  };
+
+  sorted(): Diagnostic[] {
+    return uniqueSorted([...this.items.values()]);
+  }
+}
+
+function uniqueSorted(items: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const unique = items.filter((item) => {
+    const key = `${item.file}\u0000${item.span.start}\u0000${item.span.end}\u0000${item.code}\u0000${item.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.span.start - b.span.start ||
+      a.code.localeCompare(b.code),
+  );
+}

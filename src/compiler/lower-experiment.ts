@@ -1,0 +1,434 @@
+/**
+ * Lowers an `experiment`: whole models from `models`, diffs from
+ * `variant` merged over `base`, and every combination of the `vary`
+ * settings applied to each, into one `ExperimentIr`.
+ */
+
+import { diagnostic } from "../diagnostics/codes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
+import type { Value } from "../parser/ast.js";
+import { checkBlock, decode, type CheckedBlock } from "./decode.js";
+import { itemPlace, LoweringContext, placeOf, type Place } from "./context.js";
+import {
+  IR_VERSION,
+  type ExperimentIr,
+  type ExperimentVariantIr,
+  type ModelIr,
+} from "./ir.js";
+import { lowerModel } from "./lower-model.js";
+import {
+  mergedBody,
+  resolveDeclaration,
+  type DeclarationRef,
+  type Program,
+} from "./program.js";
+import {
+  blockOf,
+  findKey,
+  formatSetting,
+  type BlockSignature,
+  type KeySignature,
+  type SettingValue,
+} from "./signature-types.js";
+import {
+  backboneSignatures,
+  experimentSignature,
+  modelSignature,
+  type BackboneKind,
+} from "./signatures.js";
+import {
+  childName,
+  mergeBlocks,
+  type TreeBlock,
+  type TreeEntry,
+  type TreeVary,
+} from "./tree.js";
+
+interface Candidate {
+  readonly name: string;
+  readonly modelName: string;
+  readonly body: TreeBlock;
+  readonly declared: Place;
+}
+
+/** One resolved `vary`: the path and its values, each ready to apply. */
+interface ResolvedVary {
+  readonly path: string;
+  readonly vary: TreeVary;
+  readonly values: readonly {
+    readonly value: Value;
+    readonly setting: SettingValue;
+  }[];
+}
+
+/** Checks and lowers an experiment; `null` when it has errors. */
+export function lowerExperiment(
+  program: Program,
+  ref: DeclarationRef,
+  report: (item: Diagnostic) => void,
+): ExperimentIr | null {
+  const name = ref.declaration.name.name;
+  const declared = { file: ref.file, span: ref.declaration.name.loc };
+  const context = new LoweringContext(report);
+  const body = mergedBody(program, ref, context.report);
+  const block = checkBlock(
+    body,
+    experimentSignature,
+    { ...declared, what: `experiment \`${name}\`` },
+    context.report,
+  );
+
+  const candidates = collectCandidates(program, block, body, declared, context);
+  if (candidates === null) return null;
+  const varies = body.varies.map((vary) =>
+    resolveVary(vary, candidates[0].body, context),
+  );
+  if (context.errors > 0 || varies.some((vary) => vary === null)) return null;
+
+  const variants: ExperimentVariantIr[] = [];
+  for (const candidate of candidates) {
+    for (const combination of combinations(varies as ResolvedVary[])) {
+      let variantBody = candidate.body;
+      const settings: Record<string, number | string | boolean> = {};
+      for (const { vary, index } of combination) {
+        const value = vary.values[index];
+        variantBody = applyPath(variantBody, vary.vary, value.value);
+        settings[vary.path] =
+          typeof value.setting === "object" && value.setting !== null
+            ? formatSetting(value.setting)
+            : (value.setting as number | string | boolean);
+      }
+      const modelContext = new LoweringContext(context.report);
+      const model: ModelIr | null = lowerModel(
+        program,
+        candidate.modelName,
+        variantBody,
+        candidate.declared,
+        modelContext,
+      );
+      if (model === null) return null;
+      const suffix = Object.entries(settings)
+        .map(([path, setting]) => `${path}=${setting}`)
+        .join(",");
+      const variantName =
+        suffix === ""
+          ? candidate.name
+          : candidates.length === 1 && candidate.name === candidate.modelName
+            ? suffix
+            : `${candidate.name}/${suffix}`;
+      variants.push({ name: variantName, settings, model });
+    }
+  }
+
+  const seeds = block.value("seeds");
+  const report_ = block.value("report") as { kind: string }[];
+  return {
+    irVersion: IR_VERSION,
+    kind: "experiment",
+    id: `experiment.${name}`,
+    name,
+    variants,
+    seeds:
+      typeof seeds === "number"
+        ? Array.from({ length: seeds }, (_, index) => index + 1)
+        : (seeds as number[]),
+    report: {
+      metrics: [
+        ...new Set(report_.map((metric) => metric.kind)),
+      ] as ExperimentIr["report"]["metrics"],
+      perScenario: block.value("per_scenario") as boolean,
+    },
+  };
+}
+
+function collectCandidates(
+  program: Program,
+  block: CheckedBlock,
+  body: TreeBlock,
+  declared: Place,
+  context: LoweringContext,
+): Candidate[] | null {
+  const candidates: Candidate[] = [];
+  const models = block.value("models") as string[];
+  models.forEach((modelName, index) => {
+    const ref = resolveDeclaration(
+      program,
+      "model",
+      modelName,
+      itemPlace(block, "models", index, declared),
+      context.report,
+    );
+    if (ref === null) return;
+    candidates.push({
+      name: modelName,
+      modelName,
+      body: mergedBody(program, ref, context.report),
+      declared: { file: ref.file, span: ref.declaration.name.loc },
+    });
+  });
+
+  const baseName = block.value("base");
+  const variants = block.named("variant");
+  if (typeof baseName !== "string") {
+    if (variants.length > 0 || body.varies.length > 0 || models.length === 0) {
+      context.report(
+        diagnostic("HMD2032", {
+          ...declared,
+          message:
+            models.length === 0
+              ? "the experiment names no `base` and no `models`"
+              : "`variant` and `vary` need a `base` model",
+          help: "add `base MODEL`, or list whole models with `models [a, b]`",
+        }),
+      );
+      return null;
+    }
+    return candidates.length === models.length ? candidates : null;
+  }
+  const baseRef = resolveDeclaration(
+    program,
+    "model",
+    baseName,
+    placeOf(block, "base", declared),
+    context.report,
+  );
+  if (baseRef === null) return null;
+  const baseBody = mergedBody(program, baseRef, context.report);
+  const baseDeclared = {
+    file: baseRef.file,
+    span: baseRef.declaration.name.loc,
+  };
+  for (const variant of variants) {
+    if (variant.entry.block === null) continue;
+    candidates.push({
+      name: variant.name,
+      modelName: baseName,
+      body: mergeBlocks(baseBody, variant.entry.block),
+      declared: { file: variant.entry.file, span: variant.entry.values[0].loc },
+    });
+  }
+  if (variants.length === 0 && models.length === 0) {
+    candidates.push({
+      name: baseName,
+      modelName: baseName,
+      body: baseBody,
+      declared: baseDeclared,
+    });
+  }
+  return candidates.length === 0 ? null : candidates;
+}
+
+function* combinations(
+  varies: readonly ResolvedVary[],
+): Generator<{ vary: ResolvedVary; index: number }[]> {
+  if (varies.length === 0) {
+    yield [];
+    return;
+  }
+  const [first, ...rest] = varies;
+  for (let index = 0; index < first.values.length; index++) {
+    for (const tail of combinations(rest))
+      yield [{ vary: first, index }, ...tail];
+  }
+}
+
+// ------------------------------------------------------------- paths
+
+/** The leaf key of a `vary` path, found by walking the base's signatures. */
+function resolveVary(
+  vary: TreeVary,
+  base: TreeBlock,
+  context: LoweringContext,
+): ResolvedVary | null {
+  const segments = vary.node.path.segments;
+  let signature: BlockSignature | null = modelSignature;
+  let block: TreeBlock | null = base;
+  let leaf: KeySignature | null = null;
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index];
+    if (signature === null)
+      return badPath(vary, index, "has no settings below it", [], context);
+    const key = findKey(signature, segment.name);
+    if (key === undefined) {
+      return badPath(
+        vary,
+        index,
+        `is not a key of \`${signature.name}\``,
+        signature.keys.map((candidate) => candidate.key),
+        context,
+      );
+    }
+    const entry: TreeEntry | undefined = block?.entries.find(
+      (candidate) => candidate.key === key.key,
+    );
+    if (index === segments.length - 1) {
+      if (key.named === true || key.type === undefined) {
+        return badPath(
+          vary,
+          index,
+          "names a block, not a setting",
+          [],
+          context,
+        );
+      }
+      leaf = key;
+      break;
+    }
+    if (key.named === true) {
+      const childSegment = segments[index + 1];
+      const children: TreeEntry[] =
+        block?.entries.filter((candidate) => candidate.key === key.key) ?? [];
+      const child: TreeEntry | undefined = children.find(
+        (candidate) => childName(candidate) === childSegment.name,
+      );
+      if (child === undefined) {
+        return badPath(
+          vary,
+          index + 1,
+          `is not a \`${key.key}\` of the base model`,
+          children.map((candidate) => childName(candidate) ?? ""),
+          context,
+        );
+      }
+      signature = blockOf(key, childSegment.name);
+      block = child.block;
+      index++;
+      continue;
+    }
+    if (key.key === "backbone") {
+      const kind =
+        entry?.values[0]?.kind === "Identifier" ? entry.values[0].name : null;
+      signature =
+        kind !== null && kind in backboneSignatures
+          ? backboneSignatures[kind as BackboneKind]
+          : null;
+    } else if (
+      key.key === "hierarchy" &&
+      entry !== undefined &&
+      entry.block === null
+    ) {
+      return badPath(vary, index, "is `off` in the base model", [], context);
+    } else {
+      signature = blockOf(key, null);
+    }
+    block = entry?.block ?? null;
+  }
+  if (leaf === null) return null;
+  const leafKey = leaf;
+  const items = vary.node.values.items;
+  const decodeContext = {
+    file: vary.file,
+    key: leafKey.key,
+    report: context.report,
+  };
+  const values = items.map((item) => {
+    const values =
+      leafKey.arity === "many" && item.kind === "ListValue"
+        ? item.items
+        : [item];
+    const decoded = values.map((value) =>
+      decode(value, leafKey.type!, decodeContext),
+    );
+    if (decoded.some((entry) => entry === null)) return null;
+    const setting =
+      leafKey.arity === "many"
+        ? decoded.map((entry) => entry!.value)
+        : decoded[0]!.value;
+    return { value: item, setting };
+  });
+  if (values.some((value) => value === null)) return null;
+  const path = segments.map((segment) => segment.name).join(".");
+  return { path, vary, values: values as ResolvedVary["values"] };
+}
+
+function badPath(
+  vary: TreeVary,
+  index: number,
+  problem: string,
+  candidates: readonly string[],
+  context: LoweringContext,
+): null {
+  const segment = vary.node.path.segments[index];
+  context.report(
+    diagnostic("HMD2029", {
+      file: vary.file,
+      span: segment.loc,
+      message: `\`${segment.name}\` in \`vary ${vary.node.path.segments.map((item) => item.name).join(".")}\` ${problem}`,
+      label: "invalid path segment",
+      help:
+        didYouMean(suggestSimilar(segment.name, candidates)) ??
+        "a vary path names a setting of the base model, e.g. `hierarchy.levels` or `train.batch`",
+    }),
+  );
+  return null;
+}
+
+/** Returns `block` with the setting at the vary's path set to `value`. */
+function applyPath(block: TreeBlock, vary: TreeVary, value: Value): TreeBlock {
+  const segments = vary.node.path.segments.map((segment) => segment.name);
+  return setAt(block, segments, vary, value);
+}
+
+function setAt(
+  block: TreeBlock,
+  segments: readonly string[],
+  vary: TreeVary,
+  value: Value,
+): TreeBlock {
+  const [head, ...rest] = segments;
+  const entries = [...block.entries];
+  const named =
+    rest.length > 1 &&
+    entries.some((entry) => entry.key === head && childName(entry) === rest[0]);
+  const index = named
+    ? entries.findIndex(
+        (entry) => entry.key === head && childName(entry) === rest[0],
+      )
+    : entries.findIndex((entry) => entry.key === head);
+  const tail = named ? rest.slice(1) : rest;
+  const at = {
+    file: vary.file,
+    loc: vary.node.loc,
+    keyLoc: vary.node.path.loc,
+  };
+  if (tail.length === 0) {
+    const replacement: TreeEntry = {
+      ...at,
+      key: head,
+      values:
+        value.kind === "ListValue" && findsMany(head) ? value.items : [value],
+      block: index >= 0 ? entries[index].block : null,
+    };
+    if (index >= 0) entries[index] = replacement;
+    else entries.push(replacement);
+    return { ...block, entries };
+  }
+  const existing = index >= 0 ? entries[index] : undefined;
+  const inner: TreeBlock = existing?.block ?? {
+    loc: vary.node.loc,
+    file: vary.file,
+    entries: [],
+    varies: [],
+  };
+  const updated: TreeEntry =
+    existing === undefined
+      ? { ...at, key: head, values: [], block: setAt(inner, tail, vary, value) }
+      : { ...existing, block: setAt(inner, tail, vary, value) };
+  if (index >= 0) entries[index] = updated;
+  else entries.push(updated);
+  return { ...block, entries };
+}
+
+/** Keys that take comma-separated values, so a list value spreads into them. */
+function findsMany(key: string): boolean {
+  return [
+    "explicit",
+    "implicit",
+    "populations",
+    "metrics",
+    "epnet_features",
+    "ppnet_features",
+    "missing",
+  ].includes(key);
+}

@@ -1,0 +1,297 @@
+/**
+ * Program loading: reads a spec and everything it imports, and builds one
+ * namespace per declaration kind. Import paths are relative to the
+ * importing file; a missing file is reported at the import string and a
+ * cycle at the import that closes it.
+ */
+
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+import { diagnostic } from "../diagnostics/codes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
+import type { Source, Span } from "../diagnostics/span.js";
+import type {
+  Declaration,
+  DeclarationKeyword,
+  Identifier,
+  SpecFile,
+} from "../parser/ast.js";
+import { mergeBlocks, toTree, type TreeBlock } from "./tree.js";
+
+/** The parser's entry point, injected so tests can substitute it. */
+export type ParseFunction = (
+  text: string,
+  path: string,
+) => {
+  readonly ast: SpecFile | null;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly source: Source;
+};
+
+/** One declaration and the file that holds it. */
+export interface DeclarationRef {
+  readonly declaration: Declaration;
+  /** The file path as diagnostics show it. */
+  readonly file: string;
+}
+
+/** Every file reachable from the roots, and every declaration in them. */
+export interface Program {
+  readonly roots: readonly string[];
+  /** Display path of each file, in load order (imports first). */
+  readonly files: readonly string[];
+  readonly sources: Map<string, Source>;
+  readonly declarations: Readonly<
+    Record<DeclarationKeyword, Map<string, DeclarationRef>>
+  >;
+  /** The declarations of each root file, by display path. */
+  readonly declarationsByFile: ReadonlyMap<string, readonly Declaration[]>;
+  readonly diagnostics: Diagnostic[];
+  /** True when a file has syntax errors; checking then stops. */
+  readonly syntaxErrors: boolean;
+}
+
+/** A cache of parsed files shared by the programs of one command. */
+export type ParseCache = Map<string, Promise<ParsedFile | null>>;
+
+interface ParsedFile {
+  readonly display: string;
+  readonly ast: SpecFile | null;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly source: Source;
+}
+
+/** Loads `roots` and their imports into one program. */
+export async function loadProgram(
+  roots: readonly string[],
+  parse: ParseFunction,
+  cache: ParseCache = new Map(),
+): Promise<Program> {
+  const program: Program = {
+    roots,
+    files: [],
+    sources: new Map(),
+    declarations: {
+      dataset: new Map(),
+      features: new Map(),
+      model: new Map(),
+      experiment: new Map(),
+    },
+    declarationsByFile: new Map(),
+    diagnostics: [],
+    syntaxErrors: false,
+  };
+  const state = { done: new Set<string>(), stack: [] as string[] };
+  for (const root of roots) {
+    const parsed = await parseCached(root, root, parse, cache);
+    if (parsed === null) {
+      program.diagnostics.push(
+        diagnostic("HMD2001", {
+          file: root,
+          span: { start: 0, end: 0 },
+          message: `spec file \`${root}\` not found`,
+          help: "check the path",
+        }),
+      );
+      continue;
+    }
+    await visit(parsed, program, state, parse, cache);
+  }
+  return program;
+}
+
+async function parseCached(
+  absoluteKey: string,
+  display: string,
+  parse: ParseFunction,
+  cache: ParseCache,
+): Promise<ParsedFile | null> {
+  const key = path.resolve(absoluteKey);
+  let pending = cache.get(key);
+  if (pending === undefined) {
+    pending = readFile(key, "utf8").then(
+      (text) => ({ display, ...parse(text, display) }),
+      () => null,
+    );
+    cache.set(key, pending);
+  }
+  return pending;
+}
+
+async function visit(
+  parsed: ParsedFile,
+  program: Program,
+  state: { done: Set<string>; stack: string[] },
+  parse: ParseFunction,
+  cache: ParseCache,
+): Promise<void> {
+  const key = path.resolve(parsed.display);
+  if (state.done.has(key)) return;
+  state.done.add(key);
+  state.stack.push(key);
+  program.sources.set(parsed.display, parsed.source);
+  program.diagnostics.push(...parsed.diagnostics);
+  if (parsed.diagnostics.some((item) => item.severity === "error")) {
+    (program as { syntaxErrors: boolean }).syntaxErrors = true;
+  }
+  const ast = parsed.ast;
+  if (ast !== null) {
+    for (const item of ast.imports) {
+      const target = path.join(path.dirname(parsed.display), item.path.value);
+      const targetKey = path.resolve(target);
+      const cycleStart = state.stack.indexOf(targetKey);
+      if (cycleStart >= 0) {
+        const cycle = [...state.stack.slice(cycleStart), targetKey].map(
+          (file) => path.relative(process.cwd(), file) || file,
+        );
+        program.diagnostics.push(
+          diagnostic("HMD2002", {
+            file: parsed.display,
+            span: item.path.loc,
+            message: `import cycle: ${cycle.map((file) => `\`${file}\``).join(" -> ")}`,
+            label: "this import closes the cycle",
+            help: "move the shared declarations into a file both can import",
+          }),
+        );
+        continue;
+      }
+      const child = await parseCached(targetKey, target, parse, cache);
+      if (child === null) {
+        program.diagnostics.push(
+          diagnostic("HMD2001", {
+            file: parsed.display,
+            span: item.path.loc,
+            message: `imported file \`${target}\` not found`,
+            label: "no such file",
+            help: "import paths are relative to the importing file",
+          }),
+        );
+        continue;
+      }
+      await visit(child, program, state, parse, cache);
+    }
+    for (const declaration of ast.declarations) {
+      declare(program, declaration, parsed.display);
+    }
+    (program.declarationsByFile as Map<string, readonly Declaration[]>).set(
+      parsed.display,
+      ast.declarations,
+    );
+  }
+  (program.files as string[]).push(parsed.display);
+  state.stack.pop();
+}
+
+function declare(
+  program: Program,
+  declaration: Declaration,
+  file: string,
+): void {
+  const table = program.declarations[declaration.keyword];
+  const previous = table.get(declaration.name.name);
+  if (previous !== undefined) {
+    program.diagnostics.push(
+      diagnostic("HMD2005", {
+        file,
+        span: declaration.name.loc,
+        message: `${declaration.keyword} \`${declaration.name.name}\` is declared twice`,
+        label: "declared again here",
+        labels: [
+          {
+            file: previous.file,
+            span: previous.declaration.name.loc,
+            text: "first declared here",
+          },
+        ],
+        help: `rename one of the two ${declaration.keyword} declarations`,
+      }),
+    );
+    return;
+  }
+  table.set(declaration.name.name, { declaration, file });
+}
+
+/** Looks up a declaration, reporting an unknown name with suggestions. */
+export function resolveDeclaration(
+  program: Program,
+  keyword: DeclarationKeyword,
+  name: string,
+  at: { file: string; span: Span },
+  report: (item: Diagnostic) => void,
+): DeclarationRef | null {
+  const found = program.declarations[keyword].get(name);
+  if (found !== undefined) return found;
+  const candidates = [...program.declarations[keyword].keys()];
+  report(
+    diagnostic("HMD2004", {
+      file: at.file,
+      span: at.span,
+      message: `unknown ${keyword} \`${name}\``,
+      label: `no ${keyword} of this name`,
+      help:
+        didYouMean(suggestSimilar(name, candidates)) ??
+        (candidates.length === 0
+          ? `declare it with \`${keyword} ${name} { .. }\` or import the file that does`
+          : `the known ${keyword} declarations are ${candidates
+              .slice(0, 5)
+              .map((candidate) => `\`${candidate}\``)
+              .join(", ")}`),
+    }),
+  );
+  return null;
+}
+
+/**
+ * Returns a declaration's body with its `extends` chain merged in, parent
+ * first. A cycle or an unknown parent is reported, and the body is then
+ * returned as far as it merged.
+ */
+export function mergedBody(
+  program: Program,
+  ref: DeclarationRef,
+  report: (item: Diagnostic) => void,
+): TreeBlock {
+  const chain: DeclarationRef[] = [ref];
+  let current = ref;
+  while (current.declaration.extends !== null) {
+    const parentName: Identifier = current.declaration.extends;
+    const parent = resolveDeclaration(
+      program,
+      current.declaration.keyword,
+      parentName.name,
+      { file: current.file, span: parentName.loc },
+      report,
+    );
+    if (parent === null) break;
+    if (chain.includes(parent)) {
+      const names = [...chain, parent].map(
+        (item) => `\`${item.declaration.name.name}\``,
+      );
+      report(
+        diagnostic("HMD2006", {
+          file: current.file,
+          span: parentName.loc,
+          message: `\`extends\` cycle: ${names.join(" extends ")}`,
+          label: "this `extends` closes the cycle",
+          help: "remove one `extends` of the cycle",
+        }),
+      );
+      break;
+    }
+    chain.push(parent);
+    current = parent;
+  }
+  let body = toTree(
+    chain[chain.length - 1].declaration.body,
+    chain[chain.length - 1].file,
+  );
+  for (let index = chain.length - 2; index >= 0; index--) {
+    body = mergeBlocks(
+      body,
+      toTree(chain[index].declaration.body, chain[index].file),
+    );
+  }
+  return body;
+}
