@@ -12,7 +12,7 @@ export interface ExperimentResult {
   readonly run: string;
   readonly irHash: string;
   readonly auc: number | null;
-  readonly logloss: number;
+  readonly logloss: number | null;
   readonly gauc: number | null;
   /** AUC per scenario value (`null` where a scenario has one class only). */
   readonly scenarios: Readonly<Record<string, number | null>>;

@@ -46,10 +46,13 @@ export interface StepEvent {
   readonly samplesPerSecond: number;
 }
 
-/** Validation metrics of the primary task. `gauc` is `null` when not asked for. */
+/**
+ * Validation metrics of the primary task. A value is `null` when it is
+ * undefined (no rows, or rows of one class) or, for `gauc`, not asked for.
+ */
 export interface ValidationMetrics {
-  readonly auc: number;
-  readonly logloss: number;
+  readonly auc: number | null;
+  readonly logloss: number | null;
   readonly gauc: number | null;
   readonly rows: number;
   readonly positives: number;

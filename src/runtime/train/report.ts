@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 /** Metrics of one scenario's rows. */
 export interface ScenarioMetrics {
   readonly auc: number | null;
-  readonly logloss: number;
+  readonly logloss: number | null;
   readonly rows: number;
   readonly positives: number;
 }
@@ -17,7 +17,7 @@ export interface ScenarioMetrics {
 /** Metrics of one task over the evaluated rows. */
 export interface TaskMetrics {
   readonly auc: number | null;
-  readonly logloss: number;
+  readonly logloss: number | null;
   /** `null` when the model's `evaluate` block does not ask for GAUC. */
   readonly gauc: number | null;
   readonly rows: number;

@@ -296,22 +296,27 @@ class TrainingLoop {
     if (stopping === null) {
       return false;
     }
-    let value: number | null = metrics[stopping.metric];
+    const value = metrics[stopping.metric];
     if (value === null) {
       this.warn(
-        `early stopping uses \`${stopping.metric}\`, which validation did not compute; using auc`,
+        `early stopping uses \`${stopping.metric}\`, which is undefined on the ` +
+          `validation split of epoch ${epoch + 1}; the epoch counts as no improvement`,
       );
-      value = metrics.auc;
     }
     const record = this.state.earlyStopping;
     const lowerIsBetter = stopping.metric === "logloss";
-    const improved =
-      record.best === null ||
-      (lowerIsBetter
-        ? value < record.best - stopping.minDelta
-        : value > record.best + stopping.minDelta);
+    let improved = false;
+    if (value !== null) {
+      if (record.best === null) {
+        improved = true;
+      } else if (lowerIsBetter) {
+        improved = value < record.best - stopping.minDelta;
+      } else {
+        improved = value > record.best + stopping.minDelta;
+      }
+    }
 
-    if (!improved) {
+    if (!improved || value === null) {
       this.state = {
         ...this.state,
         earlyStopping: { ...record, badEpochs: record.badEpochs + 1 },
