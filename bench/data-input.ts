@@ -1,0 +1,88 @@
+/**
+ * Measures the CSV reader and the data stage on KuaiRand-like rows.
+ *
+ * usage: npx tsx bench/data-input.ts [copies]
+ *
+ * Builds a temp file of `copies` (default 20) concatenated copies of the
+ * 30k-row KuaiRand slice (46 columns), then prints rows/s for: parsing
+ * only, the fit pass, and opening the dataset (fit + encode) in memory mode.
+ */
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import type { FeatureIr } from "../src/compiler/ir.js";
+import { readCsvBlocks } from "../src/runtime/data/csv.js";
+import { fitPreprocessing, openDataset } from "../src/runtime/data/dataset.js";
+import { categorical, model, multi, numeric } from "../test/data/fixtures.js";
+
+const copies = Number(process.argv[2] ?? 20);
+const source = new URL(
+  "../data/kuairand/kuairand_ctr_30k.csv",
+  import.meta.url,
+);
+const text = readFileSync(source, "utf8");
+const newline = text.indexOf("\n");
+const header = text.slice(0, newline + 1);
+const body = text.slice(newline + 1);
+const directory = mkdtempSync(join(tmpdir(), "hmdnc-bench-"));
+const path = join(directory, "kuairand.csv");
+
+const out = createWriteStream(path);
+out.write(header);
+for (let i = 0; i < copies; i++) out.write(body);
+await new Promise<void>((resolve) => out.end(resolve));
+
+const columns = header.trim().split(",");
+const numericColumns = new Set([
+  "follow_user_num",
+  "fans_user_num",
+  "friend_user_num",
+  "register_days",
+  "video_duration",
+  "server_width",
+  "server_height",
+]);
+const skipped = new Set(["is_click", "long_view", "is_like", "tag"]);
+const features: FeatureIr[] = columns
+  .filter((c) => !skipped.has(c))
+  .map((c) =>
+    numericColumns.has(c)
+      ? numeric(c, { kind: "log1p" }, { policy: "mean" })
+      : categorical(c),
+  );
+features.push(multi("tag", 3));
+const dataModel = model({
+  path,
+  features,
+  split: { kind: "random", seed: 1, valid: 0.1, test: 0.1 },
+  scenario: { column: "tab", top: 5, minRows: 1 },
+  gaucBy: "user_id",
+  label: "is_click",
+});
+
+async function time(label: string, rows: number, run: () => Promise<unknown>) {
+  const start = performance.now();
+  await run();
+  const seconds = (performance.now() - start) / 1000;
+  const rate = Math.round(rows / seconds).toLocaleString("en-US");
+  process.stdout.write(
+    `${label.padEnd(28)} ${seconds.toFixed(2)} s  ${rate} rows/s\n`,
+  );
+}
+
+const rows = copies * 30000;
+process.stdout.write(
+  `${rows} rows x ${columns.length} columns, node ${process.version}\n`,
+);
+for (let round = 0; round < 2; round++) {
+  await time("parse (readCsvBlocks)", rows, async () => {
+    let count = 0;
+    for await (const block of readCsvBlocks(path, { delimiter: "," }))
+      count += block.count;
+    if (count !== rows + 1) throw new Error(`parsed ${count} records`);
+  });
+}
+await time("fit pass", rows, () => fitPreprocessing(dataModel));
+await time("open (fit + encode)", rows * 2, () => openDataset(dataModel));
+rmSync(directory, { recursive: true });
