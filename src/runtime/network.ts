@@ -11,7 +11,7 @@ import type {
 } from "./backbones/types.js";
 import { FeatureLayer } from "./features.js";
 import { bceFromLogits, weightedMean } from "./heads.js";
-import { linear } from "./ops.js";
+import { linear, oneHotFloat } from "./ops.js";
 import { clipFactor, DenseOptimizer, learningRate } from "./optimizer.js";
 import { ParamRegistry } from "./params.js";
 import { ResidualQuantizer } from "./quantizer.js";
@@ -273,9 +273,7 @@ export class HmdnNetwork implements Network {
       embeddings,
       hierarchy: quantized === null ? null : quantized.hierarchy,
       scenario,
-      scenarioOneHot: tf
-        .oneHot(scenario, this.scenarioCount)
-        .toFloat() as tf.Tensor2D,
+      scenarioOneHot: oneHotFloat(scenario, this.scenarioCount),
       training,
       dropout: (x, rate) => this.dropout(x, rate, training),
     };
@@ -385,8 +383,8 @@ export class HmdnNetwork implements Network {
             const q = result.quantized;
             commit = keep(q.commitLoss);
             total = tf.add(total, quantizer.lossTerm(q));
-            q.oneHots.forEach(keep);
-            q.residuals.forEach(keep);
+            keep(q.oneHots);
+            keep(q.residuals);
             quantized = q;
           }
           const l2 = this.ir.train.l2;
@@ -477,6 +475,18 @@ export class HmdnNetwork implements Network {
     }
   }
 
+  /**
+   * The generator streams that advance during training, by state name:
+   * saving them makes a resumed run draw the same dropout masks and reset
+   * rows as an uninterrupted one.
+   */
+  private streams(): [string, Random][] {
+    return [
+      ["random/dropout", this.dropoutRandom],
+      ["random/codebook", this.resetRandom],
+    ];
+  }
+
   /** Per codebook, K row indices into its levels' stacked residuals, among rows that count. */
   private drawResetRows(batch: Batch): Int32Array[] {
     const quantizer = this.quantizer as ResidualQuantizer;
@@ -535,7 +545,7 @@ export class HmdnNetwork implements Network {
       ]);
       const weights = tf.tensor1d(batch.weights, "float32");
       const out = quantizer.forward(this.viewVector(embeddings), weights);
-      return tf.stack(out.codes, 1);
+      return out.codes;
     });
     const values = codes.dataSync() as Int32Array;
     codes.dispose();
@@ -572,6 +582,9 @@ export class HmdnNetwork implements Network {
       );
     }
     put(STEP_STATE, [1], Float32Array.of(this.steps));
+    for (const [name, random] of this.streams()) {
+      put(name, [8], Float32Array.from(random.getState()));
+    }
     return state;
   }
 
@@ -617,6 +630,8 @@ export class HmdnNetwork implements Network {
       table.step = scalar(`optimizer/embedding/${table.name}/step`);
     }
     this.steps = scalar(STEP_STATE);
+    for (const [name, random] of this.streams())
+      random.setState(state[name].values);
     this.quantizer?.syncFromState();
   }
 
@@ -638,6 +653,7 @@ export class HmdnNetwork implements Network {
       shapes.set(`optimizer/embedding/${table.name}/step`, [1]);
     }
     shapes.set(STEP_STATE, [1]);
+    for (const [name] of this.streams()) shapes.set(name, [8]);
     return shapes;
   }
 

@@ -61,18 +61,37 @@ export function batchedLinear(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
   return batchedLinearWithGradient(x, w) as tf.Tensor3D;
 }
 
-const stopGradientOp = tf.customGrad(
-  // tfjs types the custom function's parameters as one rest array.
-  ((x: tf.Tensor) => ({
-    value: tf.clone(x),
-    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-  })) as unknown as Parameters<typeof tf.customGrad>[0],
-);
+/**
+ * Runs `f` with the gradient tape paused, like `torch.no_grad`: the tensors
+ * it returns have no history, so gradients neither flow through them nor
+ * spend backward kernels on them. It sets the tape depth of the tfjs-core
+ * 4.22 engine state (`EngineState.gradientDepth`, a public field) to 0 and
+ * restores it afterwards; tfjs has no public switch for this.
+ */
+export function withoutTape<T>(f: () => T): T {
+  const state = tf.engine().state;
+  const depth = state.gradientDepth;
+  state.gradientDepth = 0;
+  try {
+    return f();
+  } finally {
+    state.gradientDepth = depth;
+  }
+}
 
 /**
- * Returns `x` with its gradient cut: the value passes through, the
- * backward pass sends zeros. tfjs 4.22 has no `stopGradient` op.
+ * Returns `x` with its gradient cut: the same values, recorded on no tape.
+ * tfjs 4.22 has no `stopGradient` op.
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return stopGradientOp(x) as T;
+  return withoutTape(() => tf.clone(x));
+}
+
+/**
+ * Returns the float32 one-hot matrix `[n, depth]` of int32 `indices`.
+ * Unlike `tf.oneHot` it accepts `depth` 1 (one scenario, one code).
+ */
+export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
+  if (depth === 1) return tf.ones([indices.shape[0], 1]);
+  return tf.cast(tf.oneHot(indices, depth), "float32") as tf.Tensor2D;
 }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { HierarchyIr } from "../compiler/ir.js";
-import { linear, stopGradient } from "./ops.js";
+import { batchedLinear, linear, oneHotFloat, withoutTape } from "./ops.js";
 import type { ParamRegistry } from "./params.js";
 import type { Random } from "./random.js";
 import type { QuantizerLevelStats } from "./types.js";
@@ -32,12 +32,12 @@ export interface QuantizerOutput {
   readonly commitLoss: tf.Scalar;
   /** `sum_d sum_i w_i ||sg(r_{d-1},i) - e_{c_d,i}||^2 / sum_i w_i`, or `null` in EMA mode. */
   readonly codebookLoss: tf.Scalar | null;
-  /** The code of every row per level, int32 `[B]` each. */
-  readonly codes: tf.Tensor1D[];
-  /** `oneHot(c_d)`, float32 `[B, K]` per level. */
-  readonly oneHots: tf.Tensor2D[];
-  /** `sg(r_{d-1})` per level, `[B, codeDim]`. */
-  readonly residuals: tf.Tensor2D[];
+  /** The code of every row at every level, int32 `[B, D]`. */
+  readonly codes: tf.Tensor2D;
+  /** `oneHot(c_d)` of all levels stacked level-major, float32 `[D * B, K]`. */
+  readonly oneHots: tf.Tensor2D;
+  /** `sg(r_{d-1})` of all levels stacked level-major, `[D * B, codeDim]`. */
+  readonly residuals: tf.Tensor2D;
 }
 
 /** A residual quantizer with its codebooks and moving statistics. */
@@ -118,53 +118,86 @@ export class ResidualQuantizer {
   /**
    * Quantizes `x` `[B, codeDim]`. `rowWeights` `[B]` weights the losses;
    * rows of weight 0 do not count. Call inside a tidy or gradient scope.
+   *
+   * The code search runs with the tape paused, and the levels are stacked
+   * so the losses take a handful of kernels whatever D is: on wasm the
+   * per-kernel overhead, not the arithmetic, dominates at this size.
    */
   forward(x: tf.Tensor2D, rowWeights: tf.Tensor1D): QuantizerOutput {
+    const batch = x.shape[0];
+    const search = withoutTape(() => {
+      const books = this.codebooks.map((book) => ({
+        book: book as tf.Tensor2D,
+        // argmin_k ||r - e_k||^2 = argmin_k (||e_k||^2 - 2 r.e_k): the
+        // ||r||^2 term is the same for every code.
+        doubledTranspose: tf.mul(tf.transpose(book), 2) as tf.Tensor2D,
+        norms: tf.sum(tf.square(book), 1),
+      }));
+      let residual = tf.clone(x);
+      const codes: tf.Tensor1D[] = [];
+      const oneHots: tf.Tensor2D[] = [];
+      const residuals: tf.Tensor2D[] = [];
+      for (let d = 0; d < this.levels; d++) {
+        const { book, doubledTranspose, norms } =
+          books.length === 1 ? books[0] : books[d];
+        const distances = tf.sub(norms, tf.matMul(residual, doubledTranspose));
+        const code = tf.argMin(distances, 1) as tf.Tensor1D;
+        const oneHot = oneHotFloat(code, this.size);
+        codes.push(code);
+        oneHots.push(oneHot);
+        residuals.push(residual);
+        residual = tf.sub(residual, tf.matMul(oneHot, book));
+      }
+      // s_d = x - r_d, stacked [D, B, codeDim]; the output offset is -r_D.
+      const fixedX = tf.expandDims(x, 0);
+      const nextResiduals = tf.stack([...residuals.slice(1), residual]);
+      return {
+        codes: tf.stack(codes, 1) as tf.Tensor2D,
+        oneHots: tf.concat(oneHots) as tf.Tensor2D,
+        residuals: tf.concat(residuals) as tf.Tensor2D,
+        partialSums: tf.sub(fixedX, nextResiduals) as tf.Tensor3D,
+        offset: tf.neg(residual) as tf.Tensor2D,
+      };
+    });
     const normalized = tf.div(
       rowWeights,
       tf.maximum(tf.sum(rowWeights), 1e-12),
     ) as tf.Tensor1D;
-    const fixedX = stopGradient(x) as tf.Tensor2D;
-    let residual = fixedX;
-    let partial: tf.Tensor2D | null = null;
-    const codes: tf.Tensor1D[] = [];
-    const oneHots: tf.Tensor2D[] = [];
-    const residuals: tf.Tensor2D[] = [];
-    const commitTerms: tf.Scalar[] = [];
-    const codebookTerms: tf.Scalar[] = [];
-    for (let d = 0; d < this.levels; d++) {
-      const book = this.codebookAt(d);
-      const fixedBook = stopGradient(book) as tf.Tensor2D;
-      const code = nearestCode(residual, fixedBook);
-      const oneHot = tf.oneHot(code, this.size).toFloat() as tf.Tensor2D;
-      const fixedQuantized = linear(oneHot, fixedBook);
-      const sum: tf.Tensor2D =
-        partial === null
-          ? fixedQuantized
-          : (tf.add(partial, fixedQuantized) as tf.Tensor2D);
-      partial = sum;
-      commitTerms.push(weightedSquaredError(x, sum, normalized));
-      if (this.ir.update.kind === "gradient") {
-        const quantized = linear(oneHot, book as tf.Tensor2D);
-        codebookTerms.push(
-          weightedSquaredError(residual, quantized, normalized),
+    const hierarchy = tf.add(x, search.offset) as tf.Tensor2D;
+    const perRow = tf.sum(
+      tf.square(tf.sub(tf.expandDims(x, 0), search.partialSums)),
+      2,
+    );
+    const commitLoss = tf.div(
+      tf.sum(tf.mul(perRow, normalized)),
+      this.levels,
+    ) as tf.Scalar;
+    let codebookLoss: tf.Scalar | null = null;
+    if (this.ir.update.kind === "gradient") {
+      let quantized: tf.Tensor2D;
+      if (this.codebooks.length === 1) {
+        quantized = linear(search.oneHots, this.codebooks[0] as tf.Tensor2D);
+      } else {
+        const perLevel = batchedLinear(
+          tf.reshape(search.oneHots, [this.levels, batch, this.size]),
+          tf.stack(this.codebooks) as tf.Tensor3D,
         );
+        quantized = tf.reshape(perLevel, [-1, this.dim]) as tf.Tensor2D;
       }
-      codes.push(code);
-      oneHots.push(oneHot);
-      residuals.push(residual);
-      residual = tf.sub(residual, fixedQuantized) as tf.Tensor2D;
+      const codeError = tf.reshape(
+        tf.sum(tf.square(tf.sub(search.residuals, quantized)), 1),
+        [this.levels, batch],
+      );
+      codebookLoss = tf.sum(tf.mul(codeError, normalized)) as tf.Scalar;
     }
-    const hierarchy = tf.add(
-      x,
-      stopGradient(tf.sub(partial as tf.Tensor2D, x)),
-    ) as tf.Tensor2D;
-    const commitLoss = tf.div(tf.addN(commitTerms), this.levels) as tf.Scalar;
-    const codebookLoss =
-      this.ir.update.kind === "gradient"
-        ? (tf.addN(codebookTerms) as tf.Scalar)
-        : null;
-    return { hierarchy, commitLoss, codebookLoss, codes, oneHots, residuals };
+    return {
+      hierarchy,
+      commitLoss,
+      codebookLoss,
+      codes: search.codes,
+      oneHots: search.oneHots,
+      residuals: search.residuals,
+    };
   }
 
   /** The quantizer's share of the total loss: `beta * commit (+ weight * codebook)`. */
@@ -245,40 +278,52 @@ export class ResidualQuantizer {
     resetRows: Int32Array[],
   ): void {
     const K = this.size;
+    const D = this.levels;
+    const batch = mask.shape[0];
     tf.tidy(() => {
       const decay =
         this.ir.update.kind === "ema"
           ? this.ir.update.decay
           : GRADIENT_MODE_COUNT_DECAY;
-      const maskColumn = tf.reshape(mask, [-1, 1]);
-      const masked = output.oneHots.map(
-        (oneHot) => tf.mul(oneHot, maskColumn) as tf.Tensor2D,
-      );
-      const batchCounts = tf.stack(
-        masked.map((m) => tf.sum(m, 0)),
+      const masked = tf.mul(
+        output.oneHots,
+        tf.reshape(tf.tile(mask, [D]), [-1, 1]),
       ) as tf.Tensor2D;
+      const batchCounts = tf.sum(tf.reshape(masked, [D, batch, K]), 1);
       this.windowCounts.assign(tf.add(this.windowCounts, batchCounts));
-      let emaCount = tf.add(
+      const emaCount = tf.add(
         tf.mul(this.emaCount, decay),
         tf.mul(batchCounts, 1 - decay),
       ) as tf.Tensor2D;
-      const countRows = tf.unstack(emaCount) as tf.Tensor1D[];
-      const resetsPerBook: tf.Scalar[] = [];
+      // Per codebook: the summed residuals assigned to each code, [K, dim].
+      let batchSums: tf.Tensor2D[] = [];
+      if (this.ir.update.kind === "ema") {
+        if (this.codebooks.length === 1) {
+          batchSums = [linear(tf.transpose(masked), output.residuals)];
+        } else {
+          const perLevel = batchedLinear(
+            tf.transpose(tf.reshape(masked, [D, batch, K]), [0, 2, 1]),
+            tf.reshape(output.residuals, [D, batch, this.dim]),
+          );
+          batchSums = tf.unstack(perLevel) as tf.Tensor2D[];
+        }
+      }
+      const countRows =
+        this.codebooks.length === 1
+          ? [emaCount]
+          : (tf.split(emaCount, D) as tf.Tensor2D[]);
+      const resetsPerBook: tf.Tensor[] = [];
       for (let b = 0; b < this.codebooks.length; b++) {
-        const levels = this.levelsOf(b);
-        let bookCount = tf.addN(levels.map((d) => countRows[d])) as tf.Tensor1D;
+        const levelCount = this.codebooks.length === 1 ? D : 1;
+        // The moving count of each code over the levels that read it, [K].
+        const bookCount = tf.sum(countRows[b], 0) as tf.Tensor1D;
         let book: tf.Tensor2D = this.codebooks[b] as tf.Tensor2D;
         let emaSum: tf.Tensor2D | null = null;
         if (this.ir.update.kind === "ema") {
           const { epsilon } = this.ir.update;
-          const batchSums = tf.addN(
-            levels.map((d) =>
-              linear(tf.transpose(masked[d]), output.residuals[d]),
-            ),
-          );
           emaSum = tf.add(
             tf.mul(this.emaSums[b], decay),
-            tf.mul(batchSums, 1 - decay),
+            tf.mul(batchSums[b], 1 - decay),
           ) as tf.Tensor2D;
           const total = tf.sum(bookCount);
           const smoothed = tf.mul(
@@ -288,22 +333,20 @@ export class ResidualQuantizer {
           book = tf.div(emaSum, tf.reshape(smoothed, [-1, 1])) as tf.Tensor2D;
         }
         if (this.ir.deadCodes.reset) {
-          const dead = tf.less(bookCount, this.ir.deadCodes.threshold);
+          const { threshold } = this.ir.deadCodes;
+          const dead = tf.less(bookCount, threshold);
           const deadColumn = tf.reshape(dead, [-1, 1]);
           const pool =
-            levels.length === 1
-              ? output.residuals[levels[0]]
-              : tf.concat(levels.map((d) => output.residuals[d]));
+            this.codebooks.length === 1
+              ? output.residuals
+              : tf.slice(output.residuals, [b * batch, 0], [batch, -1]);
           const replacement = tf.gather(
             pool,
             tf.tensor1d(resetRows[b], "int32"),
           );
           // A reset code starts with the average count, so it gets the same
           // grace period as the codes of the initial codebook.
-          const fresh = tf.maximum(
-            tf.div(tf.sum(bookCount), K),
-            this.ir.deadCodes.threshold,
-          );
+          const fresh = tf.maximum(tf.div(tf.sum(bookCount), K), threshold);
           book = tf.where(deadColumn, replacement, book) as tf.Tensor2D;
           if (emaSum !== null) {
             emaSum = tf.where(
@@ -312,26 +355,19 @@ export class ResidualQuantizer {
               emaSum,
             ) as tf.Tensor2D;
           }
-          const perLevel = tf.div(fresh, levels.length);
-          for (const d of levels) {
-            countRows[d] = tf.where(
-              dead,
-              tf.broadcastTo(perLevel, [K]),
-              countRows[d],
-            ) as tf.Tensor1D;
-          }
-          bookCount = tf.where(
-            dead,
-            tf.broadcastTo(fresh, [K]),
-            bookCount,
-          ) as tf.Tensor1D;
+          countRows[b] = tf.where(
+            tf.reshape(dead, [1, K]),
+            tf.broadcastTo(tf.div(fresh, levelCount), [levelCount, K]),
+            countRows[b],
+          ) as tf.Tensor2D;
           resetsPerBook.push(tf.sum(tf.cast(dead, "float32")));
         }
         if (book !== this.codebooks[b]) this.codebooks[b].assign(book);
         if (emaSum !== null) this.emaSums[b].assign(emaSum);
       }
-      emaCount = tf.stack(countRows) as tf.Tensor2D;
-      this.emaCount.assign(emaCount);
+      this.emaCount.assign(
+        countRows.length === 1 ? countRows[0] : tf.concat(countRows),
+      );
       if (resetsPerBook.length > 0) {
         this.windowResets.assign(
           tf.add(this.windowResets, tf.stack(resetsPerBook)),
@@ -401,22 +437,6 @@ export class ResidualQuantizer {
     this.windowCounts.dispose();
     this.windowResets.dispose();
   }
-}
-
-/** Returns `argmin_k ||r - e_k||^2` per row, computed as `||e||^2 - 2 r.e` (the `||r||^2` term is constant per row). */
-function nearestCode(residual: tf.Tensor2D, book: tf.Tensor2D): tf.Tensor1D {
-  const cross = tf.matMul(residual, tf.transpose(book));
-  const norms = tf.sum(tf.square(book), 1);
-  return tf.argMin(tf.sub(norms, tf.mul(cross, 2)), 1) as tf.Tensor1D;
-}
-
-function weightedSquaredError(
-  a: tf.Tensor2D,
-  b: tf.Tensor2D,
-  normalizedWeights: tf.Tensor1D,
-): tf.Scalar {
-  const perRow = tf.sum(tf.squaredDifference(a, b), 1);
-  return tf.sum(tf.mul(perRow, normalizedWeights)) as tf.Scalar;
 }
 
 /** Squared distance between row `i` of `points` and row `k` of `book`. */

@@ -57,6 +57,31 @@ export class Random {
     return new Random((this.nextUint32() ^ hashString(name)) >>> 0);
   }
 
+  /**
+   * Returns the generator state as eight 16-bit halves, each exact in a
+   * float32, so checkpoints can store it with the weights.
+   */
+  getState(): number[] {
+    const words = [this.s0, this.s1, this.s2, this.s3];
+    return words.flatMap((word) => [word >>> 16, word & 0xffff]);
+  }
+
+  /** Restores a state returned by `getState`. */
+  setState(halves: ArrayLike<number>): void {
+    if (halves.length !== 8) {
+      throw new Error(
+        `generator state has ${halves.length} values, expected 8`,
+      );
+    }
+    const word = (i: number): number =>
+      ((halves[2 * i] << 16) | halves[2 * i + 1]) >>> 0;
+    this.s0 = word(0);
+    this.s1 = word(1);
+    this.s2 = word(2);
+    this.s3 = word(3);
+    this.spareNormal = null;
+  }
+
   /** Returns the next uniformly distributed 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

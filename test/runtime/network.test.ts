@@ -51,3 +51,79 @@ describe.each(BACKENDS)("network on %s", (backend) => {
     network.dispose();
   });
 });
+
+/** Trains `steps` steps on `backend` and returns the losses and the final state. */
+async function trainOn(backend: string, steps: number) {
+  const network = await build(backend, {
+    hierarchy: TEST_HIERARCHY,
+    dropout: 0.2,
+    train: { gradClip: 1 },
+  });
+  const initial = network.getState();
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    losses.push(network.trainStep(testBatch(32, 100 + i)).loss);
+  }
+  const state = network.getState();
+  network.dispose();
+  return { initial, losses, state };
+}
+
+describe("backend independence", () => {
+  it("gives the same initial weights on wasm and cpu", async () => {
+    const cpu = await trainOn("cpu", 0);
+    const wasm = await trainOn("wasm", 0);
+    expect(Object.keys(wasm.initial).sort()).toEqual(
+      Object.keys(cpu.initial).sort(),
+    );
+    for (const name of Object.keys(cpu.initial)) {
+      expect(Array.from(wasm.initial[name].values), name).toEqual(
+        Array.from(cpu.initial[name].values),
+      );
+    }
+  });
+
+  it("gives the same losses and weights on wasm and cpu", async () => {
+    const cpu = await trainOn("cpu", 5);
+    const wasm = await trainOn("wasm", 5);
+    for (let i = 0; i < 5; i++) {
+      expect(Math.abs(wasm.losses[i] - cpu.losses[i])).toBeLessThan(1e-5);
+    }
+    for (const name of Object.keys(cpu.state)) {
+      const a = cpu.state[name].values;
+      const b = wasm.state[name].values;
+      let worst = 0;
+      for (let i = 0; i < a.length; i++)
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst, name).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe("state", () => {
+  it("resumes training exactly from a saved state", async () => {
+    const overrides = { hierarchy: TEST_HIERARCHY, dropout: 0.3 };
+    const first = await build("cpu", overrides);
+    for (let i = 0; i < 3; i++) first.trainStep(testBatch(32, 200 + i));
+    const saved = first.getState();
+    for (let i = 3; i < 6; i++) first.trainStep(testBatch(32, 200 + i));
+    const expected = first.predict(testBatch(16, 300));
+
+    const second = await build("cpu", overrides);
+    second.setState(saved);
+    expect(second.step).toBe(3);
+    for (let i = 3; i < 6; i++) second.trainStep(testBatch(32, 200 + i));
+    const actual = second.predict(testBatch(16, 300));
+    expect(Array.from(actual.click)).toEqual(Array.from(expected.click));
+    expect(Array.from(actual.like)).toEqual(Array.from(expected.like));
+    first.dispose();
+    second.dispose();
+  });
+
+  it("rejects a state with missing names", async () => {
+    const network = await build("cpu");
+    const { ["network/step"]: _step, ...rest } = network.getState();
+    expect(() => network.setState(rest)).toThrow(/missing network\/step/);
+    network.dispose();
+  });
+});
