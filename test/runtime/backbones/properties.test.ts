@@ -16,14 +16,7 @@ import {
   useBackend,
 } from "./helpers.js";
 
-const IMPLEMENTED: readonly BackboneIr["kind"][] = [
-  "shared_bottom",
-  "mmoe",
-  "ple",
-  "star",
-  "m2m",
-  "pepnet",
-];
+const IMPLEMENTED = Object.keys(backbones) as BackboneIr["kind"][];
 
 function caseNamed(name: string): NamedCase {
   const found = cases.find((c) => c.name === name);
