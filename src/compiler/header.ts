@@ -9,7 +9,8 @@ import { open } from "node:fs/promises";
 import { diagnostic } from "../diagnostics/codes.js";
 import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
 import path from "node:path";
-import type { ColumnReference } from "./context.js";
+import type { ColumnReference, LoweringContext } from "./context.js";
+import type { ModelIr } from "./ir.js";
 import type { Report } from "./decode.js";
 
 const CHUNK_BYTES = 64 * 1024;
@@ -87,5 +88,17 @@ export function checkColumns(
             .join(", ")}${header.length > 8 ? ", .." : ""}`,
       }),
     );
+  }
+}
+
+/** Checks the column references of a model against its CSV header, when the file is readable. */
+export async function checkModelColumns(
+  ir: ModelIr,
+  context: LoweringContext,
+): Promise<void> {
+  const { path: csvPath, delimiter } = ir.dataset.source;
+  const header = await readHeader(csvPath, delimiter);
+  if (header !== null) {
+    checkColumns(context.columns, header, csvPath, context.report);
   }
 }

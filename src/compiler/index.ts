@@ -22,10 +22,17 @@ import {
   type ParseCache,
   type Program,
 } from "./program.js";
+import { DiagnosticSink, uniqueSorted } from "./sink.js";
 import { datasetSignature, featuresSignature } from "./signatures.js";
 import { assertValidIr } from "./validate-ir.js";
 
-export { inferShapes, type BlockSummary, type ParamCount } from "./shapes.js";
+export {
+  formatParams,
+  inferShapes,
+  totalOf,
+  type BlockSummary,
+  type ParamCount,
+} from "./shapes.js";
 export {
   validateIrText,
   brokenReferences,
@@ -35,80 +42,8 @@ export * from "./signatures.js";
 export * from "./signature-types.js";
 export type * from "./ir.js";
 
-/** What `compileModel` returns. */
-export interface CompileModelResult {
-  /** The IR, or `null` when there are errors. */
-  readonly ir: ModelIr | null;
-  /** Every diagnostic, sorted by file and position, without repeats. */
-  readonly diagnostics: readonly Diagnostic[];
-  /** Every loaded file by the path diagnostics use, for rendering. */
-  readonly sources: ReadonlyMap<string, Source>;
-  /** IR node id -> spec span. */
-  readonly spans: IrSpanTable;
-}
-
-/** Options of `compileModel`. */
-export interface CompileModelOptions {
-  /** The model to compile; required when the file declares several. */
-  readonly model?: string;
-  /** Read this CSV instead of the dataset's `source`. */
-  readonly dataOverride?: string;
-}
-
-/**
- * Compiles one model of a spec file into IR. When the CSV file exists its
- * header is read (only the first line) and every column reference is
- * checked against it.
- */
-export async function compileModel(
-  specPath: string,
-  options: CompileModelOptions = {},
-): Promise<CompileModelResult> {
-  const program = await loadProgram([specPath], parseSpec);
-  const sink = new DiagnosticSink(program);
-  const empty = { ir: null, sources: program.sources, spans: {} };
-  if (program.syntaxErrors) return { ...empty, diagnostics: sink.sorted() };
-  const ref = chooseDeclaration(
-    program,
-    specPath,
-    "model",
-    options.model,
-    sink.report,
-  );
-  if (ref === null) return { ...empty, diagnostics: sink.sorted() };
-
-  const context = new LoweringContext(sink.report);
-  const ir = lowerModel(
-    program,
-    ref.declaration.name.name,
-    mergedBody(program, ref, context.report),
-    { file: ref.file, span: ref.declaration.name.loc },
-    context,
-    options,
-  );
-  if (ir !== null) {
-    const header = await readHeader(
-      ir.dataset.source.path,
-      ir.dataset.source.delimiter,
-    );
-    if (header !== null)
-      checkColumns(
-        context.columns,
-        header,
-        ir.dataset.source.path,
-        context.report,
-      );
-  }
-  if (ir === null || context.errors > 0)
-    return { ...empty, diagnostics: sink.sorted() };
-  assertValidIr(ir);
-  return {
-    ir,
-    diagnostics: sink.sorted(),
-    sources: program.sources,
-    spans: context.spanTable(),
-  };
-}
+export { compileModel } from "../compile.js";
+export type { CompileModelOptions, CompileModelResult } from "./results.js";
 
 /** What `compileExperiment` returns. */
 export interface CompileExperimentResult {
@@ -257,42 +192,5 @@ async function checkHeader(
       label: "no readable file here",
       help: "check the path (it is relative to this spec file), or run `check` without `--data`",
     }),
-  );
-}
-
-/** Collects diagnostics without repeats: merged and imported blocks are checked more than once. */
-class DiagnosticSink {
-  private readonly items = new Map<string, Diagnostic>();
-  errors = 0;
-
-  constructor(program: Program) {
-    for (const item of program.diagnostics) this.report(item);
-  }
-
-  readonly report = (item: Diagnostic): void => {
-    const key = `${item.file}\u0000${item.span.start}\u0000${item.span.end}\u0000${item.code}\u0000${item.message}`;
-    if (this.items.has(key)) return;
-    this.items.set(key, item);
-    if (item.severity === "error") this.errors++;
-  };
-
-  sorted(): Diagnostic[] {
-    return uniqueSorted([...this.items.values()]);
-  }
-}
-
-function uniqueSorted(items: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  const unique = items.filter((item) => {
-    const key = `${item.file}\u0000${item.span.start}\u0000${item.span.end}\u0000${item.code}\u0000${item.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  return unique.sort(
-    (a, b) =>
-      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-      a.span.start - b.span.start ||
-      a.code.localeCompare(b.code),
   );
 }

@@ -28,7 +28,12 @@ import {
   type TrainIr,
 } from "./ir.js";
 import { lowerDataset, lowerFeatures, type FeatureSet } from "./lower-data.js";
-import { mergedBody, resolveDeclaration, type Program } from "./program.js";
+import {
+  mergedBody,
+  resolveDeclaration,
+  type DeclarationRef,
+  type Program,
+} from "./program.js";
 import type { SettingValue } from "./signature-types.js";
 import {
   backboneSignatures,
@@ -695,4 +700,17 @@ function lowerEvaluate(
     perScenario,
     batchSize: (block?.value("batch") as number | null) ?? 4096,
   };
+}
+
+/** Merges a model declaration's `extends` chain, then checks and lowers it. */
+export function lowerModelDeclaration(
+  program: Program,
+  ref: DeclarationRef,
+  context: LoweringContext,
+  options: LowerOptions = {},
+): ModelIr | null {
+  const body = mergedBody(program, ref, context.report);
+  const declared = { file: ref.file, span: ref.declaration.name.loc };
+  const name = ref.declaration.name.name;
+  return lowerModel(program, name, body, declared, context, options);
 }
