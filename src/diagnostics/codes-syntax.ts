@@ -32,6 +32,11 @@ export const syntaxCodes = {
     title: "invalid number",
     slug: "invalid-number",
   },
+  HMD1006: {
+    severity: "error",
+    title: "string in single quotes",
+    slug: "single-quoted-string",
+  },
   HMD1101: {
     severity: "error",
     title: "unexpected token",

@@ -11,6 +11,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../diagnostics/span.js";
 import {
   NumberLiteral,
+  SingleQuotedString,
   StringLiteral,
   UnterminatedBlockComment,
   UnterminatedString,
@@ -63,6 +64,9 @@ export function lex(source: Source): LexResult {
   for (const token of result.tokens) {
     if (token.tokenType === UnterminatedString) {
       diagnostics.push(unterminatedString(source, token));
+    }
+    if (token.tokenType === SingleQuotedString) {
+      diagnostics.push(singleQuoted(source, token));
     }
     if (
       token.tokenType === UnterminatedString ||
@@ -135,6 +139,21 @@ function unterminatedString(source: Source, token: IToken): Diagnostic {
     message: "unterminated string",
     label: 'this string has no closing `"` on its line',
     help: 'close the string with `"`; a string cannot span lines, write `\\n` for a line break',
+  });
+}
+
+function singleQuoted(source: Source, token: IToken): Diagnostic {
+  const body = token.image.slice(1, -1).replace(/["\\]/g, "\\$&");
+  const span = {
+    start: token.startOffset,
+    end: token.startOffset + token.image.length,
+  };
+  return diagnostic("HMD1006", {
+    file: source.path,
+    span,
+    message: `string \`${token.image}\` in single quotes`,
+    help: `strings are written with double quotes: \`"${body}"\``,
+    fix: { span, replacement: `"${body}"` },
   });
 }
 

@@ -65,6 +65,23 @@ export const errorMessageProvider: IParserErrorMessageProvider = {
     payload({ kind: "earlyExit", rule: ruleName }),
 };
 
+/** What a reserved word would have named, by the key or keyword before it. */
+export const NAMED_THING: Readonly<Record<string, string>> = {
+  dataset: "a dataset",
+  features: "a feature set",
+  model: "a model",
+  experiment: "an experiment",
+  categorical: "a feature",
+  numeric: "a feature",
+  multi: "a feature",
+  group: "a feature group",
+  task: "a task",
+  variant: "a variant",
+  backbone: "a backbone",
+};
+
+const VARY_HELP = "write `vary path.to.key in [value, value]`";
+
 /** Errors this many tokens after a reported one, on its line, are not reported. */
 const CASCADE_TOKENS = 3;
 
@@ -107,7 +124,7 @@ export function errorOffset(
   error: IRecognitionException,
   context: Pick<ParseContext, "source" | "tokens">,
 ): number {
-  return anchor(error.token, context).start;
+  return anchor(error, context).start;
 }
 
 function readPayload(error: IRecognitionException): ErrorPayload {
@@ -143,7 +160,7 @@ function describeParseError(
     atEnd,
     index,
     previous: context.tokens[index - 1],
-    span: anchor(error.token, context),
+    span: anchor(error, context),
     context,
   };
   return (
@@ -171,15 +188,11 @@ function describeByRule(site: ErrorSite): Diagnostic | undefined {
     return unexpected(
       site,
       "expected `in` after the path of `vary`",
-      "write `vary path.to.key in [value, value]`",
+      VARY_HELP,
     );
   }
   if (kind === "mismatch" && expected === LBracket.name) {
-    return unexpected(
-      site,
-      "expected a list of values after `in`",
-      "write `vary path.to.key in [value, value]`",
-    );
+    return unexpected(site, "expected a list of values after `in`", VARY_HELP);
   }
   if (kind === "mismatch" && expected === StringLiteral.name) {
     return unexpected(
@@ -218,6 +231,18 @@ function missingCloser(site: ErrorSite, closer: "}" | "]" | ")"): Diagnostic {
   ) {
     return unexpected(site, "expected a value after `,`");
   }
+  if (
+    isCloser(site.actual) &&
+    findOpener(site, site.actual.image as "}" | "]" | ")") === undefined
+  ) {
+    return diagnostic("HMD1107", {
+      file: site.context.source.path,
+      span: site.span,
+      message: `unmatched \`${site.actual.image}\` in ${what}`,
+      label: `nothing was opened with \`${OPENER_OF[site.actual.image]}\``,
+      help: `remove it, or close ${what} with \`${closer}\``,
+    });
+  }
   if ((site.atEnd || isCloser(site.actual)) && opener !== undefined) {
     const { line, column } = site.context.source.lineColumn(opener.startOffset);
     return diagnostic("HMD1102", {
@@ -235,23 +260,36 @@ function missingCloser(site: ErrorSite, closer: "}" | "]" | ")"): Diagnostic {
       help: `add \`${closer}\` at the end of ${what}`,
     });
   }
-  const help =
-    closer === "}" && startsValue(site.actual) && endsValue(site.previous)
-      ? "values after the first one are separated by commas, as in `metrics auc, logloss`"
-      : undefined;
   return unexpected(
     site,
     `unexpected ${describeToken(site)} in ${what}`,
-    help,
+    closer === "}" ? blockHelp(site) : undefined,
     `expected ${closerAlternative(closer)} or \`${closer}\``,
   );
 }
 
-function closerAlternative(closer: "}" | "]" | ")"): string {
-  if (closer === "}") return "an entry";
-  if (closer === "]") return "`,`";
-  return "`,`";
+function blockHelp(site: ErrorSite): string | undefined {
+  if (startsValue(site.actual) && endsValue(site.previous)) {
+    return "values after the first one are separated by commas, as in `metrics auc, logloss`";
+  }
+  if (tokenMatcher(site.actual, Colon)) {
+    return "an entry is written `key value`, without `:`";
+  }
+  if (tokenMatcher(site.actual, Import)) {
+    return "imports go at the top of the file, before the first declaration";
+  }
+  return undefined;
 }
+
+function closerAlternative(closer: "}" | "]" | ")"): string {
+  return closer === "}" ? "an entry" : "`,`";
+}
+
+const OPENER_OF: Readonly<Record<string, string>> = {
+  "}": "{",
+  "]": "[",
+  ")": "(",
+};
 
 function openerDescription(
   site: ErrorSite,
@@ -274,6 +312,17 @@ function openerDescription(
 
 function describeMissingName(site: ErrorSite): Diagnostic {
   const parent = site.ruleStack.at(-2);
+  if (
+    parent === "path" &&
+    site.previous !== undefined &&
+    tokenMatcher(site.previous, Vary)
+  ) {
+    return unexpected(
+      site,
+      "expected the path of a setting after `vary`",
+      VARY_HELP,
+    );
+  }
   if (parent === "path") {
     return unexpected(site, "expected a name after `.`");
   }
@@ -365,26 +414,43 @@ function describeTopLevel(site: ErrorSite): Diagnostic {
   );
 }
 
-/** A reserved word that is not a key keyword stands where a name or value belongs. */
+/** A reserved word stands where a name or a value belongs. */
 function describeReservedWord(site: ErrorSite): Diagnostic | undefined {
   const rule = site.payload.rule;
   if (rule !== "name" && rule !== "value") return undefined;
-  if (site.atEnd) return undefined;
-  const reserved = [Import, Extends, Vary, In, KeyKeyword].some((type) =>
-    tokenMatcher(site.actual, type),
-  );
-  if (!reserved) return undefined;
+  if (site.atEnd || !isReservedWord(site.actual)) return undefined;
+  if (rule === "value" && isBoolean(site.actual)) return undefined;
+  const parent = site.ruleStack.at(-2);
+  if (rule === "name" && parent === "path") return undefined;
   const word = site.actual.image;
-  const role =
-    rule === "name" && site.ruleStack.at(-2) === "declaration"
-      ? `name a ${declarationKeyword(site)}`
-      : "be a value";
+  let role = "be a value";
+  if (rule === "name" && parent === "declaration") {
+    role = `name ${NAMED_THING[declarationKeyword(site)] ?? "a declaration"}`;
+  } else if (
+    rule === "value" &&
+    parent === "entry" &&
+    site.previous !== undefined
+  ) {
+    const key = entryKeyBefore(site, site.previous);
+    const named = key === undefined ? undefined : NAMED_THING[key];
+    if (named !== undefined) role = `name ${named}`;
+  }
   return diagnostic("HMD1103", {
     file: site.context.source.path,
     span: site.span,
     message: `\`${word}\` is a reserved word and cannot ${role}`,
     help: `rename it, for example \`${word}_\``,
   });
+}
+
+function isBoolean(token: IToken): boolean {
+  return tokenMatcher(token, True) || tokenMatcher(token, False);
+}
+
+function isReservedWord(token: IToken): boolean {
+  return [Import, Extends, Vary, In, True, False, KeyKeyword].some((type) =>
+    tokenMatcher(token, type),
+  );
 }
 
 function unexpected(
@@ -430,24 +496,31 @@ function tokenSpan(token: IToken): Span {
  * previous real token, so a message never points at offset NaN.
  */
 function anchor(
-  token: IToken,
+  error: IRecognitionException,
   context: Pick<ParseContext, "source" | "tokens">,
 ): Span {
-  if (
-    token.tokenType !== EOF &&
-    Number.isFinite(token.startOffset) &&
-    token.startOffset >= 0
-  ) {
-    return tokenSpan(token);
-  }
-  const last = context.tokens.at(-1);
-  const end = last === undefined ? 0 : last.startOffset + last.image.length;
+  if (hasPosition(error.token)) return tokenSpan(error.token);
+  const previous = (error as { previousToken?: IToken }).previousToken;
+  const before =
+    previous !== undefined && hasPosition(previous)
+      ? previous
+      : context.tokens.at(-1);
+  const end =
+    before === undefined ? 0 : before.startOffset + before.image.length;
   return { start: end, end };
 }
 
+function hasPosition(token: IToken): boolean {
+  return (
+    token.tokenType !== EOF &&
+    token.isInsertedInRecovery !== true &&
+    Number.isFinite(token.startOffset) &&
+    token.startOffset >= 0
+  );
+}
+
 function tokenIndex(token: IToken, tokens: readonly IToken[]): number {
-  if (token.tokenType === EOF || !Number.isFinite(token.startOffset))
-    return tokens.length;
+  if (!hasPosition(token)) return tokens.length;
   let low = 0;
   let high = tokens.length;
   while (low < high) {

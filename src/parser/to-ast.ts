@@ -17,6 +17,7 @@ import type { Source, Span } from "../diagnostics/span.js";
 import type * as Ast from "./ast.js";
 import type * as Cst from "./cst.js";
 import { decodeString, numberValue } from "./lexer.js";
+import { NAMED_THING } from "./messages.js";
 import { KeyKeyword, LineComment } from "./tokens.js";
 
 /** What the builder needs besides the CST. */
@@ -36,21 +37,6 @@ export interface BuildResult {
   /** "model `mmoe`" or "`task click`", keyed by the offset of the block's `{`. */
   readonly blockOwners: Map<number, string>;
 }
-
-/** What a reserved word would have named, by the key or keyword before it. */
-const NAMED_THING: Readonly<Record<string, string>> = {
-  dataset: "a dataset",
-  features: "a feature set",
-  model: "a model",
-  experiment: "an experiment",
-  categorical: "a feature",
-  numeric: "a feature",
-  multi: "a feature",
-  group: "a feature group",
-  task: "a task",
-  variant: "a variant",
-  backbone: "a backbone",
-};
 
 /** Builds the AST of a file from the CST of its `file` rule. */
 export function buildAst(cst: CstNode, input: BuildInput): BuildResult {
@@ -112,6 +98,7 @@ class AstBuilder {
     if (first === undefined) return;
     for (const item of imports) {
       if (item.loc.start < first.loc.start) continue;
+      if (this.input.errorOffsets.has(item.loc.start)) continue;
       this.diagnostics.push(
         diagnostic("HMD1106", {
           file: this.input.source.path,
@@ -247,6 +234,7 @@ class AstBuilder {
       const next = this.tokenAfter(entry.key.loc.end);
       const nextOffset = next?.startOffset ?? entry.key.loc.end;
       if (this.input.errorOffsets.has(nextOffset)) return;
+      if (this.input.errorOffsets.has(entry.key.loc.start)) return;
       const previous = entries[index - 1];
       this.diagnostics.push(
         diagnostic("HMD1104", {
@@ -342,6 +330,15 @@ class AstBuilder {
   }
 
   private string(token: IToken): Ast.StringLiteral {
+    if (token.image.startsWith("'")) {
+      const value = token.image.slice(1, -1);
+      return {
+        kind: "StringLiteral",
+        loc: tokenSpan(token),
+        value,
+        raw: token.image,
+      };
+    }
     const decoded = decodeString(
       token.image,
       token.startOffset,

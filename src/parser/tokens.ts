@@ -69,6 +69,13 @@ export const UnterminatedString = createToken({
   categories: [StringLiteral],
 });
 
+/** A string in single quotes, which the language lacks; reported as HMD1006. */
+export const SingleQuotedString = createToken({
+  name: "SingleQuotedString",
+  pattern: /'[^'\r\n]*'/,
+  categories: [StringLiteral],
+});
+
 /**
  * A number and whatever letters, digits and dots stick to it, so that `2G`
  * or `1.2.3` is one token the lexer can report (HMD1005) instead of a number
@@ -197,6 +204,7 @@ export const allTokens: readonly TokenType[] = [
   UnterminatedBlockComment,
   StringLiteral,
   UnterminatedString,
+  SingleQuotedString,
   NumberLiteral,
   LCurly,
   RCurly,

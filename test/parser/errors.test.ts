@@ -1,0 +1,323 @@
+import { describe, expect, it } from "vitest";
+import { parseSpec } from "../../src/parser/index.js";
+import { diagnose, show } from "./helpers.js";
+
+/** Input, then each expected diagnostic as code, `line:column`, message. */
+type Case = [string, [string, string, string][]];
+
+const cases: Case[] = [
+  [
+    "features kuairand {\n  group user {\n    categorical user_id",
+    [
+      [
+        "HMD1102",
+        "3:24",
+        "expected `}` to close the block of `group user` opened at 2:14",
+      ],
+    ],
+  ],
+  [
+    "model m {",
+    [
+      [
+        "HMD1102",
+        "1:10",
+        "expected `}` to close the block of model `m` opened at 1:9",
+      ],
+    ],
+  ],
+  [
+    "model m { a 1",
+    [
+      [
+        "HMD1102",
+        "1:14",
+        "expected `}` to close the block of model `m` opened at 1:9",
+      ],
+    ],
+  ],
+  [
+    "model m { a [1, 2",
+    [["HMD1102", "1:18", "expected `]` to close the list opened at 1:13"]],
+  ],
+  [
+    "model m { a f(x: 1",
+    [
+      [
+        "HMD1102",
+        "1:19",
+        "expected `)` to close the arguments of `f` opened at 1:14",
+      ],
+    ],
+  ],
+  [
+    "model m { a f(x: 1 }",
+    [
+      [
+        "HMD1102",
+        "1:20",
+        "expected `)` to close the arguments of `f` opened at 1:14",
+      ],
+    ],
+  ],
+  [
+    "model",
+    [["HMD1101", "1:6", "expected a name for the model after `model`"]],
+  ],
+  [
+    "model m",
+    [["HMD1101", "1:8", "expected `{` to open the body of model `m`"]],
+  ],
+  [
+    "model m extends",
+    [
+      [
+        "HMD1101",
+        "1:16",
+        "expected the name of the base model after `extends`",
+      ],
+    ],
+  ],
+  [
+    "model 5 { }",
+    [["HMD1101", "1:7", "expected a name for the model after `model`"]],
+  ],
+  [
+    'model "m" { }',
+    [["HMD1101", "1:7", "expected a name for the model after `model`"]],
+  ],
+  [
+    "model in { }",
+    [["HMD1103", "1:7", "`in` is a reserved word and cannot name a model"]],
+  ],
+  [
+    "model true { }",
+    [["HMD1103", "1:7", "`true` is a reserved word and cannot name a model"]],
+  ],
+  [
+    "model train { a 1 }",
+    [["HMD1103", "1:7", "`train` is a reserved word and cannot name a model"]],
+  ],
+  [
+    "features f { categorical group }",
+    [
+      [
+        "HMD1103",
+        "1:26",
+        "`group` is a reserved word and cannot name a feature",
+      ],
+    ],
+  ],
+  [
+    "features f { categorical a, group }",
+    [
+      [
+        "HMD1103",
+        "1:29",
+        "`group` is a reserved word and cannot name a feature",
+      ],
+    ],
+  ],
+  [
+    "model m { task model { label x } }",
+    [["HMD1103", "1:16", "`model` is a reserved word and cannot name a task"]],
+  ],
+  [
+    "model m { a [model] }",
+    [["HMD1103", "1:14", "`model` is a reserved word and cannot be a value"]],
+  ],
+  [
+    "model m { a }",
+    [["HMD1104", "1:11", "expected a value or a block after `a`"]],
+  ],
+  [
+    "model m { a 1, }",
+    [["HMD1105", "1:14", "unexpected `,` after the last value of `a`"]],
+  ],
+  ["model m { a 1,, 2 }", [["HMD1101", "1:15", "expected a value after `,`"]]],
+  [
+    "model m { metrics auc logloss }",
+    [["HMD1104", "1:23", "expected a value or a block after `logloss`"]],
+  ],
+  [
+    "model m { a 1 2 }",
+    [["HMD1101", "1:15", "unexpected number `2` in the block of model `m`"]],
+  ],
+  ["model m { a = 1 }", [["HMD1001", "1:13", "unexpected character `=`"]]],
+  [
+    "model m { a: 1 }",
+    [["HMD1101", "1:12", "unexpected `:` in the block of model `m`"]],
+  ],
+  [
+    'model m { import "x" }',
+    [["HMD1101", "1:11", "unexpected `import` in the block of model `m`"]],
+  ],
+  [
+    "experiment e { vary in [1] }",
+    [["HMD1101", "1:21", "expected the path of a setting after `vary`"]],
+  ],
+  [
+    "experiment e { vary a.b in }",
+    [["HMD1101", "1:28", "expected a list of values after `in`"]],
+  ],
+  [
+    "experiment e { vary a.b [1] }",
+    [["HMD1101", "1:25", "expected `in` after the path of `vary`"]],
+  ],
+  [
+    "experiment e { vary a. in [1] }",
+    [["HMD1101", "1:24", "expected a name after `.`"]],
+  ],
+  [
+    "import x",
+    [["HMD1101", "1:8", "expected a file path string after `import`"]],
+  ],
+  [
+    "import",
+    [["HMD1101", "1:7", "expected a file path string after `import`"]],
+  ],
+  [
+    'model m {} import "a.hmdn"',
+    [["HMD1106", "1:12", "import of `a.hmdn` after a declaration"]],
+  ],
+  ["}", [["HMD1107", "1:1", "unmatched `}`"]]],
+  ["model m { a 1 } }", [["HMD1107", "1:17", "unmatched `}`"]]],
+  [
+    "model m { a ( }",
+    [["HMD1101", "1:13", "unexpected `(` in the block of model `m`"]],
+  ],
+  [
+    "model m { a ] }",
+    [["HMD1107", "1:13", "unmatched `]` in the block of model `m`"]],
+  ],
+  ["foo", [["HMD1101", "1:1", "expected a declaration, found `foo`"]]],
+  [
+    "dataste d {}",
+    [["HMD1101", "1:1", "expected a declaration, found `dataste`"]],
+  ],
+  [
+    "model m { a f(1,) }",
+    [["HMD1105", "1:16", "unexpected `,` after the last argument of `f`"]],
+  ],
+  ["model m { a f(x:) }", [["HMD1101", "1:17", "expected a value after `x:`"]]],
+  [
+    "model m { a {",
+    [
+      [
+        "HMD1102",
+        "1:14",
+        "expected `}` to close the block of `a` opened at 1:13",
+      ],
+    ],
+  ],
+  [
+    "model m { a { b 1 }",
+    [
+      [
+        "HMD1102",
+        "1:20",
+        "expected `}` to close the block of model `m` opened at 1:9",
+      ],
+    ],
+  ],
+  ["model m { a x. }", [["HMD1101", "1:16", "expected a name after `.`"]]],
+  ["model m { a -x }", [["HMD1001", "1:13", "unexpected character `-`"]]],
+  ["model m { a 'x' }", [["HMD1006", "1:13", "string `'x'` in single quotes"]]],
+  [
+    'model m { a "x\\q" }',
+    [["HMD1003", "1:15", "invalid escape sequence `\\q` in a string"]],
+  ],
+  ['model m { a "open\n}', [["HMD1002", "1:13", "unterminated string"]]],
+  [
+    "model m { a 2G }",
+    [["HMD1005", "1:13", "invalid number `2G`: unknown suffix `G`"]],
+  ],
+  ["/* open\nmodel m {}", [["HMD1004", "1:1", "unterminated block comment"]]],
+  [
+    "model m {\n  a 1\n  b [1,\n    2\n}\nmodel n { c 1 }",
+    [["HMD1102", "5:1", "expected `]` to close the list opened at 3:5"]],
+  ],
+];
+
+describe("syntax errors", () => {
+  for (const [text, expected] of cases) {
+    it(`reports ${JSON.stringify(text)}`, () => {
+      const reported = diagnose(text).map((item) => [
+        item.code,
+        item.at,
+        item.message,
+      ]);
+      expect(reported).toEqual(expected);
+    });
+  }
+});
+
+describe("cut-off input", () => {
+  const text = "features kuairand {\n  group user {\n    categorical user_id";
+
+  it("anchors the diagnostic just after the last token", () => {
+    const result = parseSpec(text, "cut.hmdn");
+    expect(result.diagnostics).toHaveLength(1);
+    const [problem] = result.diagnostics;
+    expect(problem.span).toEqual({ start: text.length, end: text.length });
+    expect(result.source.lineColumn(problem.span.start)).toEqual({
+      line: 3,
+      column: 24,
+    });
+    expect(problem.labels?.[0].span).toEqual({ start: 33, end: 34 });
+  });
+
+  it("keeps the partial AST", () => {
+    const result = parseSpec(text, "cut.hmdn");
+    expect(show(result.ast)).toBe(
+      "features kuairand{group(user){categorical(user_id)}}",
+    );
+    const group = result.ast.declarations[0].body.entries[0];
+    expect(group.loc).toEqual({ start: 22, end: text.length });
+  });
+
+  it("returns promptly for every prefix of a spec", () => {
+    const spec =
+      'import "a.hmdn"\nmodel m extends n {\n  task click { label y  tower [64, 32] }\n  train { optimizer adam(lr: 1e-3) }\n}\nexperiment e { vary train.batch in [1k, 2k] }\n';
+    const started = performance.now();
+    for (let end = 0; end <= spec.length; end++) {
+      const result = parseSpec(spec.slice(0, end), "prefix.hmdn");
+      for (const item of result.diagnostics) {
+        expect(Number.isInteger(item.span.start)).toBe(true);
+        expect(Number.isInteger(item.span.end)).toBe(true);
+        expect(item.span.end).toBeLessThanOrEqual(end);
+      }
+    }
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe("recovery", () => {
+  it("reports errors in several declarations of one file", () => {
+    const text = "model a { x 1 2 }\nmodel b { y }\nmodel c { z [1 }";
+    expect(diagnose(text).map((item) => `${item.code} ${item.at}`)).toEqual([
+      "HMD1101 1:15",
+      "HMD1104 2:11",
+      "HMD1102 3:16",
+    ]);
+  });
+
+  it("keeps the declarations around an error", () => {
+    const result = parseSpec(
+      "model a { x 1 }\nmodel b { y ) }\nmodel c { z 3 }",
+      "t.hmdn",
+    );
+    expect(result.ast.declarations.map((item) => item.name.name)).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+  });
+
+  it("never shows Chevrotain message text", () => {
+    const text = "model m { a ( } ] model { x [ 1 2 } import 5 , : . vary";
+    for (const item of parseSpec(text, "t.hmdn").diagnostics) {
+      expect(item.message).not.toMatch(/Expecting|but found|-->|<--|\{"kind"/);
+    }
+  });
+});
