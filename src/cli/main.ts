@@ -22,7 +22,40 @@ export interface Command {
  */
 const commands: Readonly<
   Record<string, { summary: string; load: () => Promise<{ command: Command }> }>
-> = {};
+> = {
+  check: {
+    summary: "check spec files and print their diagnostics",
+    load: () => import("./commands/check.js"),
+  },
+  compile: {
+    summary: "compile a model to JSON IR and print its shapes and sizes",
+    load: () => import("./commands/compile.js"),
+  },
+  train: {
+    summary: "train a model and report its test metrics",
+    load: () => import("./commands/train.js"),
+  },
+  eval: {
+    summary: "evaluate a trained run on a CSV file",
+    load: () => import("./commands/eval.js"),
+  },
+  run: {
+    summary: "run an experiment's variants and seeds and chart the results",
+    load: () => import("./commands/run.js"),
+  },
+  synth: {
+    summary: "write a synthetic click log with a planted hierarchy",
+    load: () => import("./commands/synth.js"),
+  },
+  fmt: {
+    summary: "format spec files, or check that they are formatted",
+    load: () => import("./commands/fmt.js"),
+  },
+  explain: {
+    summary: "print the explanation of a diagnostic code",
+    load: () => import("./commands/explain.js"),
+  },
+};
 
 /** Runs `hmdnc` with the given arguments and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

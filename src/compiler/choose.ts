@@ -46,7 +46,7 @@ export function chooseDeclaration(
       message:
         own.length === 0
           ? `\`${file}\` declares no ${keyword}`
-          : `\`${file}\` declares ${own.length} ${keyword} declarations, so the ${keyword} must be named`,
+          : `\`${file}\` declares ${own.length} ${keyword}s, so the ${keyword} must be named`,
       help:
         own.length === 0
           ? `pass a file that declares a ${keyword}`

@@ -81,14 +81,31 @@ function mlp(
   return { params, flops, output: width };
 }
 
-/** Renders a parameter count, e.g. `12,481 + rows(user_id) x 16 + P x 4,225`. */
+/**
+ * Renders a parameter count, e.g. `12,481 + rows(user_id) x 16 + P x 4,225`.
+ * Vocabulary terms of the same width are summed into one, such as
+ * `rows(25 tables) x 16`, so totals stay readable.
+ */
 export function formatParams(count: ParamCount): string {
+  const format = (value: number) => value.toLocaleString("en-US");
   const parts =
-    count.fixed > 0 || count.scaled.length === 0
-      ? [count.fixed.toLocaleString("en-US")]
-      : [];
+    count.fixed > 0 || count.scaled.length === 0 ? [format(count.fixed)] : [];
+  const tablesByWidth = new Map<number, string[]>();
   for (const term of count.scaled) {
-    parts.push(`${term.factor} x ${term.count.toLocaleString("en-US")}`);
+    if (!term.factor.startsWith("rows(")) continue;
+    tablesByWidth.set(term.count, [
+      ...(tablesByWidth.get(term.count) ?? []),
+      term.factor,
+    ]);
+  }
+  for (const [width, factors] of tablesByWidth) {
+    const factor =
+      factors.length === 1 ? factors[0] : `rows(${factors.length} tables)`;
+    parts.push(`${factor} x ${format(width)}`);
+  }
+  for (const term of count.scaled) {
+    if (!term.factor.startsWith("rows("))
+      parts.push(`${term.factor} x ${format(term.count)}`);
   }
   return parts.join(" + ");
 }
