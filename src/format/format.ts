@@ -1,0 +1,61 @@
+import { format as prettierFormat } from "prettier";
+
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Node, SpecFile } from "../parser/ast.js";
+import { parseSpec } from "../parser/index.js";
+import {
+  AST_FORMAT,
+  blockingDiagnostics,
+  cloneForPrinting,
+  locEnd,
+  locStart,
+} from "./parse.js";
+import plugin from "./plugin.js";
+
+/** The layout options; hmdnc uses prettier's defaults for everything else. */
+export const FORMAT_OPTIONS = {
+  printWidth: 80,
+  tabWidth: 2,
+  useTabs: false,
+} as const;
+
+/** The outcome of formatting one file. */
+export type FormatResult =
+  | { readonly ok: true; readonly formatted: string; readonly changed: boolean }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+/**
+ * Formats the text of one `.hmdn` file. A file with syntax errors is not
+ * formatted: the result carries its error diagnostics instead.
+ */
+export async function formatSpec(
+  text: string,
+  path: string,
+): Promise<FormatResult> {
+  const parsed = parseSpec(text, path);
+  const errors = blockingDiagnostics(parsed.diagnostics);
+  if (errors.length > 0) return { ok: false, diagnostics: errors };
+  const formatted = await formatAst(parsed.ast, parsed.source.text, path);
+  return { ok: true, formatted, changed: formatted !== text };
+}
+
+/**
+ * Prints an already parsed AST of `text` (the text without a byte order
+ * mark, as `Source.text` holds it). The AST is copied before prettier sees
+ * it, so it is left unchanged.
+ */
+export async function formatAst(
+  ast: SpecFile,
+  text: string,
+  path: string,
+): Promise<string> {
+  const copy = cloneForPrinting(ast);
+  const parser = { parse: () => copy, astFormat: AST_FORMAT, locStart, locEnd };
+  return prettierFormat(text, {
+    ...FORMAT_OPTIONS,
+    filepath: path,
+    parser: "hmdn-ast",
+    plugins: [{ ...plugin, parsers: { "hmdn-ast": parser } } as never],
+    endOfLine: "lf",
+  } as never) as Promise<string>;
+}
