@@ -1,0 +1,68 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { renderDiagnostics } from "../../src/diagnostics/render.js";
+import { parseSpec } from "../../src/parser/index.js";
+
+const fixtureDirectory = join(import.meta.dirname, "../fixtures/parser");
+const fixtures = readdirSync(fixtureDirectory).filter((name) =>
+  name.endsWith(".hmdn"),
+);
+
+/**
+ * Reads the expected diagnostics written in the fixture: `//~ CODE` marks
+ * its own line, `//~^ CODE` the line above and `//~v CODE` the line below.
+ */
+function annotations(text: string): string[] {
+  const expected: string[] = [];
+  text.split(/\r\n|\r|\n/).forEach((line, index) => {
+    for (const match of line.matchAll(/\/\/~([\^v]?) (HMD\d{4})/g)) {
+      const offset = match[1] === "^" ? -1 : match[1] === "v" ? 1 : 0;
+      expected.push(`${match[2]} line ${index + 1 + offset}`);
+    }
+  });
+  return expected.sort();
+}
+
+describe("syntax error goldens", () => {
+  it("cover every HMD1 code", () => {
+    const codes = new Set(fixtures.map((name) => name.slice(0, 7)));
+    expect([...codes].sort()).toEqual([
+      "HMD1001",
+      "HMD1002",
+      "HMD1003",
+      "HMD1004",
+      "HMD1005",
+      "HMD1006",
+      "HMD1101",
+      "HMD1102",
+      "HMD1103",
+      "HMD1104",
+      "HMD1105",
+      "HMD1106",
+      "HMD1107",
+    ]);
+  });
+
+  for (const name of fixtures) {
+    it(`render ${name}`, async () => {
+      const text = readFileSync(join(fixtureDirectory, name), "utf8");
+      const result = parseSpec(text, name);
+      const reported = result.diagnostics.map((item) => {
+        const { line } = result.source.lineColumn(item.span.start);
+        return `${item.code} line ${line}`;
+      });
+      expect(reported.sort()).toEqual(annotations(text));
+
+      const rendered = renderDiagnostics(
+        result.diagnostics,
+        new Map([[name, result.source]]),
+        { color: false },
+      );
+      expect(rendered).not.toMatch(/-->'|<--|Expecting|but found/);
+      await expect(rendered).toMatchFileSnapshot(
+        join(fixtureDirectory, name.replace(/\.hmdn$/, ".out")),
+      );
+    });
+  }
+});
