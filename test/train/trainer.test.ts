@@ -282,7 +282,7 @@ describe("training loop", () => {
     const nonFinite = error as NonFiniteLossError;
     expect(nonFinite.step).toBe(5);
     expect(nonFinite.message).toBe(
-      "the training loss became NaN at step 5 (epoch 2, batch 1); training stopped",
+      "the training loss is NaN at step 5 (epoch 2, batch 1); training stopped",
     );
     expect(path.basename(nonFinite.lastCheckpoint ?? "")).toBe("ckpt-00000004");
     expect(fs.readdirSync(directory).sort()).toEqual([

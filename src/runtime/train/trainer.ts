@@ -1,5 +1,5 @@
 import type { TrainIr } from "../../compiler/ir.js";
-import type { Batch, NamedArrays, Network } from "../types.js";
+import type { Batch, NamedArrays, Network, StepResult } from "../types.js";
 import type { CheckpointStore, TrainerState } from "./checkpoint.js";
 import type {
   EndReason,
@@ -60,16 +60,24 @@ export class NonFiniteLossError extends Error {
     readonly step: number,
     readonly epoch: number,
     readonly batch: number,
-    readonly loss: number,
+    /** The loss value, or `null` when the network rejected the step itself. */
+    readonly loss: number | null,
     readonly lastCheckpoint: string | null,
   ) {
+    const value = loss === null ? "not finite" : String(loss);
     super(
-      `the training loss became ${loss} at step ${step} ` +
+      `the training loss is ${value} at step ${step} ` +
         `(epoch ${epoch + 1}, batch ${batch + 1}); training stopped`,
     );
     this.name = "NonFiniteLossError";
   }
 }
+
+/**
+ * Matches the error `HmdnNetwork.trainStep` raises when it finds a
+ * non-finite loss before applying the update.
+ */
+const NETWORK_NON_FINITE = /loss is not finite/;
 
 /**
  * Runs the training loop: epochs of batches, a validation pass after each
@@ -172,26 +180,20 @@ class TrainingLoop {
         break;
       }
       const began = performance.now();
-      const result = network.trainStep(rows);
-      const seconds = (performance.now() - began) / 1000;
       const step = this.state.step + 1;
+      let result: StepResult;
+      try {
+        result = network.trainStep(rows);
+      } catch (error) {
+        if (error instanceof Error && NETWORK_NON_FINITE.test(error.message)) {
+          this.failNonFinite(step, epoch, batch, null);
+        }
+        throw error;
+      }
+      const seconds = (performance.now() - began) / 1000;
 
       if (!Number.isFinite(result.loss)) {
-        this.emit({
-          type: "end",
-          reason: "nonFinite",
-          step,
-          epoch,
-          bestEpoch: this.state.earlyStopping.bestEpoch,
-          trainSeconds: this.state.trainSeconds,
-        });
-        throw new NonFiniteLossError(
-          step,
-          epoch,
-          batch,
-          result.loss,
-          this.lastCheckpoint,
-        );
+        this.failNonFinite(step, epoch, batch, result.loss);
       }
 
       epochSeconds += seconds;
@@ -362,6 +364,23 @@ class TrainingLoop {
     const target = store.save(this.state, this.options.network.getState());
     this.lastCheckpoint = target;
     this.emit({ type: "checkpoint", step: this.state.step, path: target });
+  }
+
+  private failNonFinite(
+    step: number,
+    epoch: number,
+    batch: number,
+    loss: number | null,
+  ): never {
+    this.emit({
+      type: "end",
+      reason: "nonFinite",
+      step,
+      epoch,
+      bestEpoch: this.state.earlyStopping.bestEpoch,
+      trainSeconds: this.state.trainSeconds,
+    });
+    throw new NonFiniteLossError(step, epoch, batch, loss, this.lastCheckpoint);
   }
 
   private warn(message: string): void {

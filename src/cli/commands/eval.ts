@@ -1,0 +1,84 @@
+import * as path from "node:path";
+import type { Command } from "../main.js";
+import { renderMetricsReport } from "../table.js";
+import { parseFlags, reportUserError, UsageError } from "../training-cli.js";
+
+const help = `usage: hmdnc eval <run-dir> [--data FILE] [options]
+
+Scores every row of a CSV file with the final weights of a trained run and
+prints its metrics (AUC, logloss, GAUC, AUC per scenario). Values the run
+never saw in training map to the OOV row and empty values to the missing
+row; the report counts both per feature. The spec's split is ignored: every
+good row of the file counts.
+
+options:
+  --data FILE          the CSV file to score (default: the run's data file)
+  --predictions FILE   also write one CSV row per scored row:
+                       label,score,scenario,group (group: the GAUC group id)
+  --metrics FILE       where to write the metrics JSON
+                       (default: <run-dir>/eval-metrics.json)
+  --backend NAME       tfjs backend: tensorflow, wasm or cpu
+  --quiet              print only the metrics table
+`;
+
+/** `hmdnc eval`: score a CSV file with a trained run. */
+export const command: Command = {
+  name: "eval",
+  summary: "evaluate a trained run on a CSV file",
+  help,
+  async run(args) {
+    try {
+      return await evaluate(args);
+    } catch (error) {
+      const code = reportUserError(error, "eval");
+      if (code === null) throw error;
+      return code;
+    }
+  },
+};
+
+async function evaluate(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    data: { type: "string" },
+    predictions: { type: "string" },
+    metrics: { type: "string" },
+    backend: { type: "string" },
+    quiet: { type: "boolean" },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? "missing the run directory to evaluate"
+        : `expected one run directory, got ${positionals.length}`,
+    );
+  }
+  const runDir = positionals[0];
+  const { evaluateRun } = await import("../../runtime/train/eval.js");
+  const { readRun } = await import("../../runtime/train/run.js");
+  const dataPath = path.resolve(
+    values.data ?? readRun(runDir).settings.dataPath,
+  );
+  const result = await evaluateRun({
+    runDir,
+    dataPath,
+    ...(values.predictions === undefined
+      ? {}
+      : { predictionsPath: values.predictions }),
+    ...(values.metrics === undefined ? {} : { metricsPath: values.metrics }),
+    ...(values.backend === undefined ? {} : { backend: values.backend }),
+    log: (message) => {
+      if (values.quiet !== true) process.stderr.write(`${message}\n`);
+    },
+  });
+  const lines = [`evaluated ${dataPath} with ${runDir}`];
+  if (values.predictions !== undefined) {
+    lines.push(
+      `wrote ${result.predictionRows} predictions to ${values.predictions}`,
+    );
+  }
+  lines.push(`wrote metrics to ${result.metricsPath}`);
+  process.stdout.write(
+    `${lines.join("\n")}\n${renderMetricsReport(result.metrics)}`,
+  );
+  return 0;
+}

@@ -1,0 +1,178 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ModelIr } from "../../compiler/ir.js";
+import type { Logger } from "../backend.js";
+import { openDataset, type DataBatch } from "../data/index.js";
+import { createNetwork } from "../network.js";
+import { readStateDirectory } from "./checkpoint.js";
+import { buildRunMetrics, evaluateSplit } from "./evaluate.js";
+import { writeJsonAtomic } from "./files.js";
+import { csvField } from "../experiment/summary.js";
+import type { RunMetrics } from "./report.js";
+import { readRun, RunDirectoryError } from "./run.js";
+
+/** Options of `evaluateRun`. */
+export interface EvaluateRunOptions {
+  readonly runDir: string;
+  /** The CSV file to score; every good row counts, whatever the spec's split says. */
+  readonly dataPath: string;
+  /** Writes `label,score,scenario,group` per row here, when given. */
+  readonly predictionsPath?: string;
+  /** Where to write the metrics; `<runDir>/eval-metrics.json` by default. */
+  readonly metricsPath?: string;
+  readonly backend?: string;
+  readonly log: Logger;
+}
+
+/** What `evaluateRun` returns. */
+export interface EvaluateRunResult {
+  readonly metrics: RunMetrics;
+  readonly metricsPath: string;
+  /** Rows written to the predictions file (0 without one). */
+  readonly predictionRows: number;
+}
+
+/**
+ * Scores every row of a CSV file with a trained run's final weights and
+ * its saved preprocessing, so unseen values map to the OOV row and missing
+ * ones to the missing row exactly as in training.
+ */
+export async function evaluateRun(
+  options: EvaluateRunOptions,
+): Promise<EvaluateRunResult> {
+  const { ir, settings, preprocessing } = readRun(options.runDir);
+  const finalDir = path.join(options.runDir, "final");
+  if (!fs.existsSync(path.join(finalDir, "state.json"))) {
+    throw new RunDirectoryError(
+      `${options.runDir} has no final weights: the run has not finished; continue it with \`hmdnc train --resume ${options.runDir}\``,
+    );
+  }
+  // Every row goes to the test part, in file order.
+  const allRows: ModelIr = {
+    ...ir,
+    dataset: { ...ir.dataset, split: { kind: "ordered", valid: 0, test: 1 } },
+  };
+  const dataset = await openDataset(allRows, {
+    dataPath: options.dataPath,
+    preprocessing,
+  });
+  const backend = options.backend ?? settings.backend ?? undefined;
+  const network = await createNetwork(ir, preprocessing, {
+    ...(backend === undefined ? {} : { backend }),
+    seed: ir.train.seed,
+    log: options.log,
+  });
+  try {
+    network.setState(readStateDirectory(finalDir));
+    const predictions =
+      options.predictionsPath === undefined
+        ? null
+        : new PredictionWriter(options.predictionsPath, ir);
+    const began = performance.now();
+    let rows = 0;
+    let results: Awaited<ReturnType<typeof evaluateSplit>>;
+    try {
+      results = await evaluateSplit(
+        network,
+        dataset,
+        allRows,
+        "test",
+        (item, scores) => {
+          rows += item.batch.size;
+          predictions?.add(item, scores);
+        },
+      );
+      predictions?.commit();
+    } finally {
+      predictions?.abandon();
+    }
+    const seconds = (performance.now() - began) / 1000;
+    const metrics = buildRunMetrics(results, {
+      ir,
+      irHash: settings.irHash,
+      backend: network.backend,
+      samplesPerSecond: seconds > 0 ? rows / seconds : 0,
+      split: "all",
+      scenarios: preprocessing.scenarios,
+      featureCounts: dataset.report().features.test,
+    });
+    const metricsPath =
+      options.metricsPath ?? path.join(options.runDir, "eval-metrics.json");
+    writeJsonAtomic(metricsPath, metrics);
+    return { metrics, metricsPath, predictionRows: predictions?.rows ?? 0 };
+  } finally {
+    network.dispose();
+  }
+}
+
+/**
+ * Writes predictions to a temporary file next to the target and renames it
+ * into place on `commit`, so a failed evaluation leaves no partial file.
+ * Columns: the primary task's `label,score`, the row's `scenario` value and
+ * its GAUC `group` id (rows with the same id share the `gauc(by: ...)`
+ * value; empty without GAUC), then `label_<task>,score_<task>` for every
+ * further task.
+ */
+class PredictionWriter {
+  rows = 0;
+  private readonly temporary: string;
+  private readonly handle: number;
+  private committed = false;
+
+  constructor(
+    private readonly target: string,
+    private readonly ir: ModelIr,
+  ) {
+    this.temporary = path.join(
+      path.dirname(target),
+      `.${path.basename(target)}.${process.pid}.tmp`,
+    );
+    this.handle = fs.openSync(this.temporary, "w");
+    const header = ["label", "score", "scenario", "group"];
+    for (const task of ir.tasks.slice(1)) {
+      header.push(`label_${task.name}`, `score_${task.name}`);
+    }
+    fs.writeSync(this.handle, `${header.map(csvField).join(",")}\n`);
+  }
+
+  add(item: DataBatch, scores: Readonly<Record<string, Float32Array>>): void {
+    const { batch, meta } = item;
+    const lines: string[] = [];
+    for (let i = 0; i < batch.size; i++) {
+      // Weight-0 rows pad a batch; they are not rows of the file.
+      if (!(batch.weights[i] > 0)) continue;
+      const cells: string[] = [];
+      for (const task of this.ir.tasks) {
+        cells.push(
+          String(batch.labels[task.name][i]),
+          String(scores[task.name][i]),
+        );
+      }
+      const [label, score, ...rest] = cells;
+      const group = meta.groups === null ? "" : String(meta.groups[i]);
+      lines.push(
+        [label, score, csvField(meta.scenarioValues[i]), group, ...rest].join(
+          ",",
+        ),
+      );
+      this.rows += 1;
+    }
+    if (lines.length > 0) {
+      fs.writeSync(this.handle, `${lines.join("\n")}\n`);
+    }
+  }
+
+  commit(): void {
+    fs.fsyncSync(this.handle);
+    fs.closeSync(this.handle);
+    fs.renameSync(this.temporary, this.target);
+    this.committed = true;
+  }
+
+  abandon(): void {
+    if (!this.committed) {
+      fs.closeSync(this.handle);
+      fs.rmSync(this.temporary, { force: true });
+    }
+  }
+}
