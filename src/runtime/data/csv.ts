@@ -205,6 +205,8 @@ export class CsvParser {
    * Reads the quoted field opening at `start`. Returns `null` when the
    * text ends inside it and more text may follow.
    */
+  // Limitation: a quoted field that spans chunks is scanned again from its
+  // start with every chunk, so one field of many megabytes parses slowly.
   private readQuoted(
     s: string,
     start: number,

@@ -445,6 +445,8 @@ class DatasetReader implements Dataset {
     if (skip === 0) this.recordCounts(split, encoder);
   }
 
+  // Limitation: resuming at batch k in stream mode re-reads the epoch from its
+  // start and drops the first k batches, so it costs time proportional to k.
   private async *streamTrainBatches(
     options: BatchOptions,
   ): AsyncGenerator<DataBatch> {
@@ -543,6 +545,8 @@ class DatasetReader implements Dataset {
  * current one is handed out, so its preparation (file reads included)
  * overlaps the consumer's work.
  */
+// Limitation: prefetching overlaps only file reads with the consumer; parsing
+// and encoding run on the main thread, not in a worker.
 async function* prefetch<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
   let next = source.next();
   // The pending request may fail while the consumer holds an item; the

@@ -57,7 +57,11 @@ export interface FeatureCounts {
   oov: number;
 }
 
-/** String interning: a dense id per distinct value, stable for the reader's life. */
+/**
+ * String interning: a dense id per distinct value, stable for the reader's life.
+ * Limitation: it grows with the distinct GAUC groups and scenario values
+ * (bounded by the users, not the rows), also in stream mode.
+ */
 export class Dictionary {
   readonly values: string[] = [];
   private readonly ids = new Map<string, number>();
@@ -455,6 +459,8 @@ export class Encoder {
       let index = layout.isMissing(value)
         ? undefined
         : this.scenarioIndex.get(value);
+      // Limitation: without an `__other__` scenario, an unseen value joins
+      // scenario 0; the report counts such rows.
       if (index === undefined) {
         index = this.otherScenario;
         if (!this.scenarioIndex.has(OTHER_SCENARIO)) this.unseenScenarioRows++;

@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+
+import { describe, expect, it } from "vitest";
+
+import { openDataset } from "../../src/runtime/data/dataset.js";
+import {
+  SYNTH_COLUMNS,
+  isPreferred,
+  syntheticCsv,
+  writeSyntheticCsv,
+} from "../../src/runtime/synth/index.js";
+import {
+  categorical,
+  model,
+  multi,
+  numeric,
+  tempFile,
+} from "../data/fixtures.js";
+
+const text = (rows: number, seed: number, scenarios?: number) =>
+  [...syntheticCsv({ rows, seed, scenarios, users: 2000, items: 500 })].join(
+    "",
+  );
+
+function parse(csv: string): Record<string, string>[] {
+  const [header, ...lines] = csv.trimEnd().split("\n");
+  const names = header.split(",");
+  return lines.map((line) => {
+    const fields = line.split(",");
+    return Object.fromEntries(names.map((name, i) => [name, fields[i]]));
+  });
+}
+
+describe("synthetic data", () => {
+  it("is deterministic by seed", () => {
+    expect(text(500, 7)).toBe(text(500, 7));
+    expect(text(500, 8)).not.toBe(text(500, 7));
+  });
+
+  it("writes the documented columns and row count", () => {
+    const csv = text(1000, 1);
+    expect(csv.split("\n")[0]).toBe(SYNTH_COLUMNS.join(","));
+    const rows = parse(csv);
+    expect(rows).toHaveLength(1000);
+    expect(new Set(rows.map((r) => r.scenario))).toEqual(
+      new Set(["s0", "s1", "s2", "s3", "s4", "s5"]),
+    );
+  });
+
+  it("hides the population in a pair of segment fields", () => {
+    for (const row of parse(text(2000, 3))) {
+      const a = Number(row.user_seg_a.slice(1));
+      const b = Number(row.user_seg_b.slice(1));
+      expect((a + b) % 4).toBe(Number(row.true_population));
+    }
+  });
+
+  it("nests interests inside populations", () => {
+    for (const row of parse(text(2000, 3))) {
+      expect(Math.floor(Number(row.true_interest) / 3)).toBe(
+        Number(row.true_population),
+      );
+    }
+    expect(isPreferred(7, 7)).toBe(true);
+    expect(isPreferred(7, 0)).toBe(true);
+    expect(isPreferred(7, 1)).toBe(false);
+  });
+
+  it("flips the population effect across scenario groups", () => {
+    const rows = parse(text(40000, 5));
+    const ctr = (group: string, population: string) => {
+      const subset = rows.filter(
+        (r) =>
+          r.true_scenario_group === group && r.true_population === population,
+      );
+      return subset.filter((r) => r.is_click === "1").length / subset.length;
+    };
+    expect(ctr("0", "0")).toBeGreaterThan(ctr("0", "1") + 0.2);
+    expect(ctr("1", "0")).toBeLessThan(ctr("1", "1") - 0.2);
+  });
+
+  it("writes a file the data stage reads", async () => {
+    const path = tempFile("synth.csv", "");
+    const summary = await writeSyntheticCsv(path, {
+      rows: 3000,
+      seed: 2,
+      users: 300,
+      items: 100,
+    });
+    expect(summary.rows).toBe(3000);
+    expect(readFileSync(path, "utf8").split("\n")).toHaveLength(3002);
+    const dataset = await openDataset(
+      model({
+        path,
+        label: "is_click",
+        features: [
+          categorical("user_id"),
+          categorical("user_seg_a"),
+          categorical("user_seg_b"),
+          multi("interests", 3),
+          numeric("item_price", { kind: "log1p" }),
+        ],
+        scenario: { column: "scenario", top: null, minRows: 1 },
+        split: { kind: "random", seed: 1, valid: 0.1, test: 0.1 },
+      }),
+    );
+    expect(dataset.preprocessing.scenarios).toHaveLength(6);
+    expect(dataset.rows.train + dataset.rows.valid + dataset.rows.test).toBe(
+      3000,
+    );
+    expect(dataset.preprocessing.vocabularies.user_seg_a).toHaveLength(4);
+  });
+});
