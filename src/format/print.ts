@@ -236,7 +236,11 @@ function printVary(path: AstPath<Vary>, print: Print): Doc {
   ];
 }
 
-/** `[a, b]` and `(a, b)`: on one line if it fits, else one item per line. */
+/**
+ * `[a, b]` and `(a, b)` on one line if they fit. Otherwise the items go on
+ * their own lines, except that a list of plain values (numbers, strings,
+ * booleans, names and paths) packs as many items on a line as fit.
+ */
 function printDelimited(
   path: AstPath<Node>,
   options: Options,
@@ -248,12 +252,30 @@ function printDelimited(
   const items = path.map(print, key as never);
   const dangling = printDanglingComments(path, options);
   if (items.length === 0 && dangling.length === 0) return [open, close];
-  const inner: Doc[] = [join([",", line], items)];
+  const node = path.node;
+  const packed =
+    node.kind === "ListValue" && node.items.every((item) => isPlainValue(item));
+  const separated: Doc[] = [];
+  items.forEach((item, index) => {
+    if (index > 0) separated.push([",", line]);
+    separated.push(item);
+  });
+  const inner: Doc[] = [packed ? fill(separated) : separated];
   if (dangling.length > 0) {
     if (items.length > 0) inner.push(line);
     inner.push(join(hardline, dangling));
   }
   return group([open, indent([softline, ...inner]), softline, close]);
+}
+
+function isPlainValue(node: Node): boolean {
+  return (
+    node.kind === "NumberLiteral" ||
+    node.kind === "StringLiteral" ||
+    node.kind === "BooleanLiteral" ||
+    node.kind === "Identifier" ||
+    node.kind === "Path"
+  );
 }
 
 /**
