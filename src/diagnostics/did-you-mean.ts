@@ -9,8 +9,9 @@ export const MAX_SUGGESTIONS = 5;
 /**
  * Returns the candidates close to `input`, best first, at most
  * `MAX_SUGGESTIONS`. Closeness is the edit distance with adjacent
- * transpositions; a candidate qualifies when the distance is at most 40 % of
- * the input length plus one, or when it differs from the input only in case.
+ * transpositions, ignoring case; a candidate qualifies when the distance is
+ * at most 40 % of the input length plus one. A candidate that differs only in
+ * case ranks before any other.
  * Ties are broken alphabetically so the output is stable.
  */
 export function suggestSimilar(
@@ -25,8 +26,9 @@ export function suggestSimilar(
   for (const name of candidates) {
     if (name === input || seen.has(name)) continue;
     seen.add(name);
+    const lowerName = name.toLowerCase();
     const distance =
-      name.toLowerCase() === lowerInput ? 0.5 : editDistance(input, name);
+      lowerName === lowerInput ? 0.5 : editDistance(lowerInput, lowerName);
     if (distance <= threshold) scored.push({ name, distance });
   }
 
