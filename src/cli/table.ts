@@ -75,10 +75,9 @@ function renderTask(name: string | null, metrics: TaskMetrics): string {
  * missing values.
  */
 export function renderMetricsReport(metrics: RunMetrics): string {
-  const split = metrics.split === "test" ? "test split" : "every row";
-  const parts: string[] = [
-    `metrics on the ${split} (backend ${metrics.backend}):`,
-  ];
+  const split =
+    metrics.split === "test" ? "the test split" : "every row of the file";
+  const parts: string[] = [`metrics on ${split} (backend ${metrics.backend}):`];
   const taskNames = Object.keys(metrics.tasks);
   parts.push(renderTask(null, metrics));
   for (const name of taskNames.slice(1)) {

@@ -102,7 +102,7 @@ export function scenarioOrder(results: readonly ExperimentResult[]): string[] {
   return [...names];
 }
 
-/** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
+/** Quotes a CSV field when it contains a comma, quote or line break (RFC 4180). */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -14,17 +14,17 @@ import { readRun, RunDirectoryError } from "./run.js";
 /** Options of `evaluateRun`. */
 export interface EvaluateRunOptions {
   readonly runDir: string;
-  /** The CSV file to score; every good row counts, whatever the spec's split says. */
+  /** The CSV file to score; every good row counts, whatever split the spec declares. */
   readonly dataPath: string;
   /** Writes `label,score,scenario,group` per row here, when given. */
   readonly predictionsPath?: string;
-  /** Where to write the metrics; `<runDir>/eval-metrics.json` by default. */
+  /** The metrics file to write; `<runDir>/eval-metrics.json` by default. */
   readonly metricsPath?: string;
   readonly backend?: string;
   readonly log: Logger;
 }
 
-/** What `evaluateRun` returns. */
+/** The result of `evaluateRun`. */
 export interface EvaluateRunResult {
   readonly metrics: RunMetrics;
   readonly metricsPath: string;
@@ -108,10 +108,10 @@ export async function evaluateRun(
 /**
  * Writes predictions to a temporary file next to the target and renames it
  * into place on `commit`, so a failed evaluation leaves no partial file.
- * Columns: the primary task's `label,score`, the row's `scenario` value and
- * its GAUC `group` id (rows with the same id share the `gauc(by: ...)`
- * value; empty without GAUC), then `label_<task>,score_<task>` for every
- * further task.
+ * The columns are the primary task's `label,score`, the row's `scenario`
+ * value and its GAUC `group` id, then `label_<task>,score_<task>` for every
+ * further task. Rows with the same group id share the `gauc(by: ...)`
+ * value, and the cell is empty when the model asks for no GAUC.
  */
 class PredictionWriter {
   rows = 0;

@@ -53,7 +53,7 @@ export async function evaluateSplit(
   return results;
 }
 
-/** The primary task's validation metrics, as the training loop reports them. */
+/** Returns the primary task's validation metrics, as the training loop reports them. */
 export function validationMetrics(
   ir: ModelIr,
   results: Readonly<Record<string, EvaluationResult>>,
@@ -105,7 +105,7 @@ function taskMetrics(
   };
 }
 
-/** What `buildRunMetrics` needs besides the evaluation results. */
+/** The inputs of `buildRunMetrics` besides the evaluation results. */
 export interface RunMetricsContext {
   readonly ir: ModelIr;
   readonly irHash: string;

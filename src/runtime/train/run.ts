@@ -31,7 +31,7 @@ import {
 } from "./trainer.js";
 
 /**
- * A run directory holds everything one training run produced:
+ * A run directory contains everything one training run produced:
  * - `model.ir.json`: the model IR it trained (overrides applied);
  * - `run.json`: the data file and backend it used;
  * - `preprocessing.json`: vocabularies and statistics of the training split;
@@ -72,7 +72,7 @@ export interface TrainRunOptions {
   readonly log: Logger;
 }
 
-/** What `trainRun` returns. */
+/** The result of `trainRun`. */
 export interface TrainRunResult {
   readonly metrics: RunMetrics;
   readonly ir: ModelIr;
@@ -111,7 +111,7 @@ export function readRun(runDir: string): {
   const preprocessingFile = path.join(runDir, files.preprocessing);
   if (!fs.existsSync(preprocessingFile)) {
     throw new RunDirectoryError(
-      `${runDir} holds no ${files.preprocessing}: the run stopped before reading its data; start it again without --resume`,
+      `${runDir} contains no ${files.preprocessing}: the run stopped before reading its data; start it again without --resume`,
     );
   }
   return {
@@ -210,7 +210,7 @@ function startRun(options: TrainRunOptions): {
   }
   if (fs.existsSync(path.join(outDir, files.ir))) {
     throw new RunDirectoryError(
-      `${outDir} already holds a run; pass \`--resume ${outDir}\` to continue it or choose another --out directory`,
+      `${outDir} already contains a run; pass \`--resume ${outDir}\` to continue it or choose another --out directory`,
     );
   }
   fs.mkdirSync(outDir, { recursive: true });

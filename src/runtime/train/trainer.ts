@@ -14,7 +14,7 @@ export interface TrainBatches {
   /**
    * Yields the batches of `epoch` in that epoch's seeded order, starting at
    * batch `start`. Batch k of epoch e must be the same rows whether the
-   * iteration started at 0 or at k, so a resumed run sees the same data.
+   * iteration started at 0 or at k, so a resumed run reads the same data.
    */
   batches(epoch: number, start: number): Iterable<Batch> | AsyncIterable<Batch>;
 }
@@ -28,7 +28,7 @@ export interface TrainerOptions {
   readonly validate: (
     network: Network,
   ) => ValidationMetrics | Promise<ValidationMetrics>;
-  /** Where checkpoints go, or `null` to keep none (tests, quick runs). */
+  /** The checkpoint store, or `null` to keep no checkpoints (tests, quick runs). */
   readonly checkpoints: CheckpointStore | null;
   readonly listeners: readonly TrainListener[];
   /** A checkpoint to continue from; the network state is restored from `tensors`. */
@@ -40,7 +40,7 @@ export interface TrainerOptions {
   };
 }
 
-/** How a loop ended and where it stands. */
+/** The end reason, final step and throughput of a finished loop. */
 export interface TrainOutcome {
   readonly reason: Exclude<EndReason, "nonFinite">;
   readonly step: number;
@@ -52,7 +52,7 @@ export interface TrainOutcome {
 
 /**
  * Raised when a step returns a NaN or infinite loss. The loop stops before
- * saving anything after that step, so the newest checkpoint holds the last
+ * saving anything after that step, so the newest checkpoint contains the last
  * good state.
  */
 export class NonFiniteLossError extends Error {
@@ -343,7 +343,7 @@ class TrainingLoop {
       return;
     }
     if (bestEpoch === this.state.epoch - 1 && this.bestTensors === null) {
-      // The last epoch is the best one: the network already holds its weights.
+      // The last epoch is the best one: the network already contains its weights.
       return;
     }
     let tensors = this.bestTensors;
