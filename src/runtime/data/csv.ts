@@ -15,7 +15,12 @@ import { StringDecoder } from "node:string_decoder";
 
 import { DataError } from "./errors.js";
 
-/** Records parsed from one chunk of a CSV file, stored as flat arrays. */
+/**
+ * Records parsed from one chunk of a CSV file, stored as flat arrays. A
+ * parser reuses the arrays for its next chunk, so a block is valid only
+ * until the next `parse` call (or the next block of `readCsvBlocks`), and
+ * entries past `offsets[count]` are stale.
+ */
 export interface CsvRecordBlock {
   /** The number of records in the block. */
   readonly count: number;
@@ -53,6 +58,7 @@ export class CsvParser {
   /** The physical line on which `carry` starts. */
   private carryLine = 1;
   private started = false;
+  private builder: BlockBuilder | null = null;
 
   constructor(file: string, delimiter: string) {
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n") {
@@ -82,7 +88,9 @@ export class CsvParser {
     }
     // Typical CSV fields are a few characters long; one slot per 4 characters
     // avoids regrowing the arrays in the common case.
-    const out = new BlockBuilder(Math.max(64, text.length >> 2));
+    this.builder ??= new BlockBuilder(Math.max(64, text.length >> 2));
+    const out = this.builder;
+    out.reset();
     const consumed = this.parseRecords(text, final, out);
     this.carry = text.slice(consumed.offset);
     this.carryLine = consumed.line;
@@ -284,6 +292,11 @@ class BlockBuilder {
     this.fieldColumns[index] = column;
   }
 
+  reset(): void {
+    this.count = 0;
+    this.fieldCount = 0;
+  }
+
   abandonRecord(): void {
     this.fieldCount = this.offsets[this.count];
   }
@@ -294,7 +307,6 @@ class BlockBuilder {
   }
 
   finish(): CsvRecordBlock {
-    this.fields.length = this.fieldCount;
     return {
       count: this.count,
       lines: this.lines,

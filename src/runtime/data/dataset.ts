@@ -242,7 +242,7 @@ async function scanFile(
   if (given === undefined && rows.train === 0) {
     throw new DataError({
       code: "HMD4011",
-      message: `the training split is empty (${seen} data rows read, ${seen - rows.valid - rows.test} skipped or held out)`,
+      message: `the training split is empty (${seen} data rows read: ${seen - rows.valid - rows.test} skipped, ${rows.valid} in validation, ${rows.test} in test)`,
       file: path,
       line: 0,
       column: 0,
