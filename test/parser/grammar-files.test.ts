@@ -11,9 +11,9 @@ import { KEYWORDS } from "../../src/parser/index.js";
 const root = join(import.meta.dirname, "../..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
 const ebnf = read("grammar/hmdnc.ebnf");
-const ruleNames = new SpecParser({ validate: true })
-  .getSerializedGastProductions()
-  .map((rule) => (rule as { name: string }).name);
+const ruleNames = Object.keys(
+  new SpecParser({ validate: true }).getGAstProductions(),
+);
 
 /** The lowercase production names of the EBNF file, comments removed. */
 function ebnfRules(): string[] {
