@@ -1,20 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
-import type { BackboneIr, HierarchyIr, ModelIr } from "../compiler/ir.js";
+import type { ModelIr } from "../compiler/ir.js";
 import { selectBackend } from "./backend.js";
 import type { Logger } from "./backend.js";
-import type {
-  Backbone,
-  BackboneContext,
-  BackboneFactory,
-  BackboneInputs,
-  FeatureSlice,
-} from "./backbones/types.js";
+import type { BackboneFactory } from "./backbones/types.js";
+import { defaultBackbone, ModelCore } from "./core.js";
+import type { ForwardResult } from "./core.js";
 import { FeatureLayer } from "./features.js";
 import { bceFromLogits, weightedMean } from "./heads.js";
-import { linear, oneHotFloat } from "./ops.js";
 import { clipFactor, DenseOptimizer, learningRate } from "./optimizer.js";
 import { ParamRegistry } from "./params.js";
-import { ResidualQuantizer } from "./quantizer.js";
+import type { ResidualQuantizer } from "./quantizer.js";
 import type { QuantizerOutput } from "./quantizer.js";
 import { Random } from "./random.js";
 import type {
@@ -42,58 +37,6 @@ export interface NetworkOptions {
 
 /** The state name of the network's step counter. */
 const STEP_STATE = "network/step";
-
-/** A contiguous run of `E` columns. */
-interface ColumnRun {
-  readonly offset: number;
-  readonly width: number;
-}
-
-/** Merges the slices of `features` (in that order) into contiguous column runs. */
-function columnRuns(
-  features: readonly string[],
-  slices: Readonly<Record<string, FeatureSlice>>,
-): ColumnRun[] {
-  const runs: { offset: number; width: number }[] = [];
-  for (const name of features) {
-    const slice = slices[name];
-    if (slice === undefined) {
-      throw new Error(`hierarchy view reads unknown feature "${name}"`);
-    }
-    const last = runs[runs.length - 1];
-    if (last !== undefined && last.offset + last.width === slice.offset) {
-      last.width += slice.width;
-    } else {
-      runs.push({ offset: slice.offset, width: slice.width });
-    }
-  }
-  return runs;
-}
-
-/** A dense `Linear` map `x W + b` whose input is a set of `E` columns. */
-interface ViewProjection {
-  readonly runs: ColumnRun[];
-  readonly kernel: tf.Variable;
-  readonly bias: tf.Variable;
-}
-
-/**
- * Loads the backbone registry. The import is dynamic so a missing backbone
- * module fails only the models that need it.
- */
-async function defaultBackbone(
-  kind: BackboneIr["kind"],
-): Promise<BackboneFactory> {
-  const specifier = "./backbones/index.js";
-  const module = (await import(specifier)) as {
-    backbones: Record<BackboneIr["kind"], BackboneFactory>;
-  };
-  const factory = module.backbones[kind];
-  if (factory === undefined) {
-    throw new Error(`no backbone is registered for kind "${kind}"`);
-  }
-  return factory;
-}
 
 /**
  * Builds the network of a model IR on the selected backend: embedding
@@ -127,23 +70,12 @@ export async function createNetwork(
   );
 }
 
-/** The tensors of one forward pass through the whole model. */
-interface ForwardResult {
-  readonly logits: tf.Tensor1D[];
-  readonly quantized: QuantizerOutput | null;
-}
-
 /** The `Network` implementation; see `createNetwork`. */
 export class HmdnNetwork implements Network {
   readonly params: ParamRegistry;
   readonly features: FeatureLayer;
   readonly quantizer: ResidualQuantizer | null;
-  private readonly views: ViewProjection[] = [];
-  private readonly viewMerge: {
-    kernel: tf.Variable;
-    bias: tf.Variable;
-  } | null = null;
-  private readonly backboneModule: Backbone;
+  readonly core: ModelCore;
   private readonly optimizer: DenseOptimizer;
   private readonly dropoutRandom: Random;
   private readonly resetRandom: Random;
@@ -155,7 +87,7 @@ export class HmdnNetwork implements Network {
     readonly pre: Preprocessing,
     readonly backend: string,
     seed: number,
-    factory: BackboneFactory,
+    private readonly factory: BackboneFactory,
     private readonly totalSteps: number | null,
   ) {
     const root = new Random(seed);
@@ -167,93 +99,25 @@ export class HmdnNetwork implements Network {
     this.features = new FeatureLayer(ir, pre, ir.train.optimizer, tableRandom);
     this.scenarioCount = Math.max(1, pre.scenarios.length);
 
-    const hierarchy = ir.hierarchy;
-    this.quantizer = null;
-    if (hierarchy !== null) {
-      this.buildViews(hierarchy);
-      if (hierarchy.view === "both") {
-        const width = hierarchy.codeDim;
-        this.viewMerge = {
-          kernel: this.params.weight(
-            "hierarchy/view/kernel",
-            [2 * width, width],
-            "glorot_uniform",
-          ),
-          bias: this.params.weight("hierarchy/view/bias", [width], "zeros"),
-        };
-      }
-      this.quantizer = new ResidualQuantizer(
-        hierarchy,
-        this.params,
-        this.resetRandom.fork("init"),
-      );
-    }
-
-    const context: BackboneContext = {
+    this.core = new ModelCore({
       ir,
       scenarios: this.scenarioCount,
       inputDim: this.features.width,
-      hierarchyDim: hierarchy === null ? 0 : hierarchy.codeDim,
       featureSlices: this.features.slices,
-      weight: (name, shape, init) => this.params.weight(name, shape, init),
-      state: (name, shape, init) => this.params.state(name, shape, init),
-    };
-    this.backboneModule = factory(context);
+      weights: this.params,
+      random: this.resetRandom.fork("init"),
+      backbone: factory,
+    });
+    this.quantizer = this.core.quantizer;
     this.optimizer = new DenseOptimizer(
       ir.train.optimizer,
       this.params.trainable(),
     );
   }
 
-  private buildViews(hierarchy: HierarchyIr): void {
-    const add = (name: string, features: readonly string[]): void => {
-      const runs = columnRuns(features, this.features.slices);
-      const width = runs.reduce((sum, run) => sum + run.width, 0);
-      if (width === 0) {
-        throw new Error(`hierarchy ${name} view has no features`);
-      }
-      this.views.push({
-        runs,
-        kernel: this.params.weight(
-          `hierarchy/${name}/kernel`,
-          [width, hierarchy.codeDim],
-          "glorot_uniform",
-        ),
-        bias: this.params.weight(
-          `hierarchy/${name}/bias`,
-          [hierarchy.codeDim],
-          "zeros",
-        ),
-      });
-    };
-    if (hierarchy.view !== "implicit") add("explicit", hierarchy.explicit);
-    if (hierarchy.view !== "explicit") add("implicit", hierarchy.implicit);
-  }
-
   /** The number of optimizer steps taken so far. */
   get step(): number {
     return this.steps;
-  }
-
-  /** Returns the quantizer input `x` for `E`. */
-  private viewVector(embeddings: tf.Tensor2D): tf.Tensor2D {
-    const projected = this.views.map((view) => {
-      const parts = view.runs.map((run) =>
-        run.offset === 0 && run.width === this.features.width
-          ? embeddings
-          : tf.slice(embeddings, [0, run.offset], [-1, run.width]),
-      );
-      const input = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-      return tf.add(
-        linear(input, view.kernel as tf.Tensor2D),
-        view.bias,
-      ) as tf.Tensor2D;
-    });
-    if (this.viewMerge === null) return projected[0];
-    return tf.add(
-      linear(tf.concat(projected, 1), this.viewMerge.kernel as tf.Tensor2D),
-      this.viewMerge.bias,
-    ) as tf.Tensor2D;
   }
 
   private forward(
@@ -262,28 +126,13 @@ export class HmdnNetwork implements Network {
     rowWeights: tf.Tensor1D,
     training: boolean,
   ): ForwardResult {
-    let quantized: QuantizerOutput | null = null;
-    if (this.quantizer !== null) {
-      quantized = this.quantizer.forward(
-        this.viewVector(embeddings),
-        rowWeights,
-      );
-    }
-    const inputs: BackboneInputs = {
+    return this.core.forward(
       embeddings,
-      hierarchy: quantized === null ? null : quantized.hierarchy,
       scenario,
-      scenarioOneHot: oneHotFloat(scenario, this.scenarioCount),
+      rowWeights,
       training,
-      dropout: (x, rate) => this.dropout(x, rate, training),
-    };
-    const logits = this.backboneModule.forward(inputs);
-    if (logits.length !== this.ir.tasks.length) {
-      throw new Error(
-        `backbone returned ${logits.length} logit vectors for ${this.ir.tasks.length} tasks`,
-      );
-    }
-    return { logits, quantized };
+      (x, rate) => this.dropout(x, rate, training),
+    );
   }
 
   /** Inverted dropout with a mask drawn on the host from the seeded stream. */
@@ -318,7 +167,7 @@ export class HmdnNetwork implements Network {
     const quantizer = this.quantizer as ResidualQuantizer;
     const embeddings = this.features.gather(batch, false);
     const x = tf.tidy(() =>
-      this.viewVector(
+      this.core.viewVector(
         tf.tensor2d(embeddings, [batch.size, this.features.width]),
       ),
     );
@@ -544,7 +393,7 @@ export class HmdnNetwork implements Network {
         this.features.width,
       ]);
       const weights = tf.tensor1d(batch.weights, "float32");
-      const out = quantizer.forward(this.viewVector(embeddings), weights);
+      const out = quantizer.forward(this.core.viewVector(embeddings), weights);
       return out.codes;
     });
     const values = codes.dataSync() as Int32Array;
@@ -660,13 +509,13 @@ export class HmdnNetwork implements Network {
   /** Writes the model in the tfjs layers format: `model.json` and weight files. */
   async exportTfjs(directory: string): Promise<void> {
     const { exportNetwork } = await import("./export.js");
-    await exportNetwork(this, directory);
+    await exportNetwork(this, directory, this.factory);
   }
 
   /** Frees every tensor the network holds. */
   dispose(): void {
     this.optimizer.dispose();
-    this.quantizer?.dispose();
+    this.core.dispose();
     this.params.dispose();
   }
 }

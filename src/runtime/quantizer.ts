@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { HierarchyIr } from "../compiler/ir.js";
 import { batchedLinear, linear, oneHotFloat, withoutTape } from "./ops.js";
-import type { ParamRegistry } from "./params.js";
+import type { WeightFactory } from "./core.js";
 import type { Random } from "./random.js";
 import type { QuantizerLevelStats } from "./types.js";
 
@@ -61,7 +61,7 @@ export class ResidualQuantizer {
 
   constructor(
     readonly ir: HierarchyIr,
-    params: ParamRegistry,
+    params: WeightFactory,
     private readonly random: Random,
   ) {
     this.levels = ir.levels;
