@@ -4,9 +4,9 @@
  *
  * usage: npx tsx bench/data-stream.ts [rows] [file]
  *
- * Writes `rows` (default 10M) synthetic rows to `file` (default a temp
- * file, deleted at the end; an existing file is reused), opens it in
- * stream mode, and reads one training epoch and the validation part in
+ * Writes `rows` (default 10M) synthetic rows to `file`, or to a temp file
+ * deleted at the end. An existing `file` is reused. Then it opens the file
+ * in stream mode and reads one training epoch and the validation part in
  * batches of 4,096, sampling RSS and heap every 250 batches.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";

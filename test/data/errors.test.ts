@@ -128,6 +128,7 @@ describe("given preprocessing", () => {
     });
     const fitted = await fitPreprocessing(dataModel);
     expect(fitted.scenarios).toEqual(["t1", "__other__"]);
+
     const other = tempFile("other.csv", "click,tab,a\n1,t9,x\n1,t1,x\n0,,y\n");
     const dataset = await openDataset(dataModel, {
       dataPath: other,
@@ -143,6 +144,7 @@ describe("given preprocessing", () => {
       raw.push(...meta.scenarioValues);
     }
     expect(scenarios).toEqual([]);
+
     for await (const { batch, meta } of dataset.batches("train", {
       batchSize: 4,
     })) {
@@ -151,6 +153,7 @@ describe("given preprocessing", () => {
         raw[line - 2] = meta.scenarioValues[i];
       });
     }
+
     expect(scenarios).toEqual([1, 0, 1]);
     expect(raw).toEqual(["t9", "t1", ""]);
   });

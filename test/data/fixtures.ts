@@ -17,7 +17,7 @@ export function tempFile(name: string, text: string | Buffer): string {
   return path;
 }
 
-/** A categorical feature reading its own vocabulary table. */
+/** Builds a categorical feature that reads its own vocabulary table. */
 export function categorical(
   name: string,
   options: Partial<{ missing: "row" | "oov" | "error"; table: string }> = {},
@@ -33,7 +33,7 @@ export function categorical(
   };
 }
 
-/** A multi-value feature reading its own vocabulary table. */
+/** Builds a multi-value feature that reads its own vocabulary table. */
 export function multi(name: string, maxLength: number): FeatureIr {
   return {
     id: `f.${name}`,
@@ -49,7 +49,7 @@ export function multi(name: string, maxLength: number): FeatureIr {
   };
 }
 
-/** A numeric feature. */
+/** Builds a numeric feature. */
 export function numeric(
   name: string,
   transform: Extract<FeatureIr, { kind: "numeric" }>["transform"] = {
@@ -70,7 +70,7 @@ export function numeric(
   };
 }
 
-/** A vocabulary table for each named categorical or multi feature. */
+/** Builds a vocabulary table for a categorical or multi feature. */
 export function vocabularyTable(
   name: string,
   minCount = 1,

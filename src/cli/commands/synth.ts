@@ -4,6 +4,8 @@ import { DataError, formatDataDiagnostic } from "../../runtime/data/errors.js";
 import {
   resolveSynthOptions,
   writeSyntheticCsv,
+  type SynthOptions,
+  type SynthSummary,
 } from "../../runtime/synth/index.js";
 import type { Command } from "../main.js";
 
@@ -34,9 +36,31 @@ export const command: Command = {
 };
 
 async function runSynth(args: readonly string[]): Promise<number> {
-  let parsed;
+  const request = parseOptions(args);
+  if (typeof request === "string") return optionError(request);
+
+  const started = performance.now();
+  let summary: SynthSummary;
   try {
-    parsed = parseArgs({
+    summary = await writeSyntheticCsv(request.out, request.options);
+  } catch (error) {
+    const reason = writeFailure(error);
+    if (reason === null) throw error;
+    return optionError(`cannot write \`${request.out}\`: ${reason}`);
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  printSummary(request.out, summary, seconds);
+  return 0;
+}
+
+/** Parses the command line, or returns the message of the first invalid option. */
+function parseOptions(
+  args: readonly string[],
+): { out: string; options: Required<SynthOptions> } | string {
+  let values;
+  try {
+    values = parseArgs({
       args: [...args],
       options: {
         rows: { type: "string" },
@@ -46,61 +70,52 @@ async function runSynth(args: readonly string[]): Promise<number> {
         users: { type: "string" },
         items: { type: "string" },
       },
-    });
+    }).values;
   } catch (error) {
     const message = (error as Error).message;
-    return optionError(message.charAt(0).toLowerCase() + message.slice(1));
+    return message.charAt(0).toLowerCase() + message.slice(1);
   }
-  const values = parsed.values;
-  if (values.rows === undefined) return optionError("missing `--rows N`");
-  if (values.out === undefined) return optionError("missing `--out FILE`");
-  let options;
+  if (values.rows === undefined) return "missing `--rows N`";
+  if (values.out === undefined) return "missing `--out FILE`";
+
   try {
-    options = resolveSynthOptions({
+    const options = resolveSynthOptions({
       rows: parseCount("--rows", values.rows),
-      seed: parseCount("--seed", values.seed),
+      seed: parseCount("--seed", values.seed ?? "1"),
       scenarios: optionalCount("--scenarios", values.scenarios),
       users: optionalCount("--users", values.users),
       items: optionalCount("--items", values.items),
     });
+    return { out: values.out, options };
   } catch (error) {
-    if (error instanceof RangeError) return optionError(error.message);
+    if (error instanceof RangeError) return error.message;
     throw error;
   }
-  const started = performance.now();
-  let summary;
-  try {
-    summary = await writeSyntheticCsv(values.out, options);
-  } catch (error) {
-    const reason = writeFailure(error);
-    if (reason !== null) {
-      return optionError(`cannot write \`${values.out}\`: ${reason}`);
-    }
-    throw error;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const ctr = summary.rows > 0 ? summary.clicks / summary.rows : 0;
+}
+
+function printSummary(out: string, summary: SynthSummary, seconds: number) {
+  const rate = (rows: number, clicks: number) =>
+    rows > 0 ? ((100 * clicks) / rows).toFixed(2) : "0.00";
   process.stdout.write(
-    `wrote ${summary.rows} rows to ${values.out} in ${seconds.toFixed(1)} s ` +
-      `(click rate ${(100 * ctr).toFixed(2)} %)\n`,
+    `wrote ${summary.rows} rows to ${out} in ${seconds.toFixed(1)} s ` +
+      `(click rate ${rate(summary.rows, summary.clicks)} %)\n`,
   );
   for (const [name, counts] of Object.entries(summary.scenarios)) {
-    const rate = counts.rows > 0 ? (100 * counts.clicks) / counts.rows : 0;
     process.stdout.write(
-      `  ${name.padEnd(4)} ${String(counts.rows).padStart(10)} rows  ${rate.toFixed(2)} %\n`,
+      `  ${name.padEnd(4)} ${String(counts.rows).padStart(10)} rows  ` +
+        `${rate(counts.rows, counts.clicks)} %\n`,
     );
   }
-  return 0;
 }
 
 /** Parses an integer with an optional k (thousand) or M (million) suffix. */
 function parseCount(flag: string, text: string): number {
   const match = /^(-?\d+(?:\.\d+)?)([kM]?)$/.exec(text);
-  const value =
-    match === null
-      ? NaN
-      : Number(match[1]) *
-        (match[2] === "k" ? 1e3 : match[2] === "M" ? 1e6 : 1);
+  let value = NaN;
+  if (match !== null) {
+    const scale = match[2] === "k" ? 1e3 : 1;
+    value = Number(match[1]) * (match[2] === "M" ? 1e6 : scale);
+  }
   if (!Number.isSafeInteger(value)) {
     throw new RangeError(`\`${flag}\` must be an integer, got \`${text}\``);
   }

@@ -3,11 +3,11 @@
  * larger than memory is never held whole, and returns records in blocks of
  * flat arrays (one string per field) to keep the per-field cost low.
  *
- * Accepted input: fields separated by a one-character delimiter; records
- * ended by `\n` or `\r\n` (the output is identical for both, inside quoted
- * fields too); fields optionally quoted with `"`, where `""` is a literal
- * quote and delimiters and line breaks are data; a UTF-8 byte order mark at
- * the start. Blank lines are skipped. A quote inside an unquoted field is
+ * Fields are separated by a one-character delimiter. Records end with `\n`
+ * or `\r\n`, and both give identical output, inside quoted fields too. A
+ * field may be quoted with `"`: inside it, `""` is a literal quote, and
+ * delimiters and line breaks are data. A UTF-8 byte order mark at the start
+ * is dropped, and blank lines are skipped. A quote inside an unquoted field is
  * kept as a literal character, as most CSV writers expect.
  */
 import { createReadStream } from "node:fs";

@@ -2,10 +2,10 @@
  * Encoding checked records into compact columns (`RowStore`) and slicing
  * those columns into `Batch`es.
  *
- * Categorical values: missing becomes the missing row, the OOV row or an
- * error, per the feature's `missing` policy; a value outside the
- * vocabulary becomes the OOV row; hash tables map a value to
- * `FIRST_VALUE_ROW + fnv1a32(value) % buckets` (never OOV). Multi-value
+ * Categorical values: a missing value becomes the missing row, the OOV row
+ * or an error, following the feature's `missing` policy. A value outside the
+ * vocabulary becomes the OOV row. Hash tables map a value to
+ * `FIRST_VALUE_ROW + fnv1a32(value) % buckets`, so they have no OOV values. Multi-value
  * fields are split by the separator (empty parts dropped), truncated to
  * `maxLength`, padded with `PADDING_ID`, duplicates kept; a field without
  * values holds one missing-row id. Numbers: a missing value is replaced by
@@ -36,7 +36,7 @@ export interface BatchMeta {
   readonly scenarioValues: readonly string[];
   /**
    * The GAUC group of every row as a dense id (equal ids, equal values),
-   * or `null` when the model asks for no GAUC.
+   * or `null` when the model has no `gaucBy` column.
    */
   readonly groups: Int32Array | null;
   /** The physical line of every row in the CSV file. */

@@ -23,7 +23,7 @@ export interface DataModel {
   readonly evaluate: Pick<EvaluateIr, "gaucBy">;
 }
 
-/** Why a row was skipped (with `bad_rows skip`) or rejected. */
+/** The reason a row was skipped (with `bad_rows skip`) or rejected. */
 export type BadRowReason =
   | "column_count"
   | "invalid_number"
@@ -120,7 +120,7 @@ export class ColumnLayout {
 
 /**
  * Checks records against the model and parses their numbers and labels.
- * After `check` returns `null`, `numbers` holds the raw value of every
+ * After `check` returns `null`, `numbers` contains the raw value of every
  * numeric feature (NaN when missing) and `labels` every task label.
  */
 export class RowChecker {

@@ -68,17 +68,17 @@ const DEFAULT_USERS = 20000;
 const DEFAULT_ITEMS = 5000;
 const ROWS_PER_CHUNK = 4096;
 
-/** The scenario base logit alpha_s = -0.8 + 0.3 * (s mod 3). */
+/** Returns the scenario base logit alpha_s = -0.8 + 0.3 * (s mod 3). */
 export function scenarioBase(scenario: number): number {
   return -0.8 + 0.3 * (scenario % 3);
 }
 
-/** The coarse group of a scenario: 0 for the first ceil(M/2), else 1. */
+/** Returns the coarse group of a scenario: 0 for the first ceil(M/2), else 1. */
 export function scenarioGroup(scenario: number, scenarios: number): number {
   return scenario < Math.ceil(scenarios / 2) ? 0 : 1;
 }
 
-/** Whether items of `category` match global interest `interest` (j and j+5 mod C). */
+/** Tells whether items of `category` match global interest `interest` (j and j+5 mod C). */
 export function isPreferred(interest: number, category: number): boolean {
   return (
     category === interest % CATEGORIES ||
