@@ -280,7 +280,7 @@ function checkEntry(
       report(
         blockShape(
           entry,
-          `\`${entry.key}${decoded === null ? "" : ` ${formatShort(decoded)}`}\` takes no block`,
+          `\`${entry.key}${decoded === null ? "" : formatShort(decoded)}\` takes no block`,
           "remove the `{ .. }`",
         ),
       );
@@ -305,7 +305,7 @@ function checkEntry(
 }
 
 function formatShort(decoded: Decoded): string {
-  return typeof decoded.value === "string" ? decoded.value : "..";
+  return typeof decoded.value === "string" ? ` ${decoded.value}` : "";
 }
 
 function blockShape(

@@ -122,10 +122,12 @@ async function checkDeclaration(
   const declared = { file: ref.file, span: ref.declaration.name.loc };
   const context = new LoweringContext(sink.report);
   const body = mergedBody(program, ref, context.report);
+  if (ref.declaration.keyword === "experiment") {
+    lowerExperiment(program, ref, sink.report);
+    return;
+  }
+  if (body === null) return;
   switch (ref.declaration.keyword) {
-    case "experiment":
-      lowerExperiment(program, ref, sink.report);
-      return;
     case "features":
       lowerFeatures(
         checkBlock(

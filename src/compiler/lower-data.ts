@@ -304,6 +304,7 @@ function lowerFeature(
           `\`${key}\``,
           "`hash`",
           child.name,
+          true,
         );
       }
     }

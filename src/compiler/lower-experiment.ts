@@ -72,6 +72,7 @@ export function lowerExperiment(
   const declared = { file: ref.file, span: ref.declaration.name.loc };
   const context = new LoweringContext(report);
   const body = mergedBody(program, ref, context.report);
+  if (body === null) return null;
   const block = checkBlock(
     body,
     experimentSignature,
@@ -159,11 +160,12 @@ function collectCandidates(
       itemPlace(block, "models", index, declared),
       context.report,
     );
-    if (ref === null) return;
+    const body = ref === null ? null : mergedBody(program, ref, context.report);
+    if (ref === null || body === null) return;
     candidates.push({
       name: modelName,
       modelName,
-      body: mergedBody(program, ref, context.report),
+      body,
       declared: { file: ref.file, span: ref.declaration.name.loc },
     });
   });
@@ -195,6 +197,7 @@ function collectCandidates(
   );
   if (baseRef === null) return null;
   const baseBody = mergedBody(program, baseRef, context.report);
+  if (baseBody === null) return null;
   const baseDeclared = {
     file: baseRef.file,
     span: baseRef.declaration.name.loc,

@@ -134,8 +134,10 @@ function lowerReferencedDataset(
   );
   if (ref === null) return null;
   const place = { file: ref.file, span: ref.declaration.name.loc };
+  const body = mergedBody(program, ref, context.report);
+  if (body === null) return null;
   const block = checkBlock(
-    mergedBody(program, ref, context.report),
+    body,
     datasetSignature,
     { ...place, what: `dataset \`${name}\`` },
     context.report,
@@ -160,8 +162,10 @@ function lowerReferencedFeatures(
   );
   if (ref === null) return null;
   const place = { file: ref.file, span: ref.declaration.name.loc };
+  const body = mergedBody(program, ref, context.report);
+  if (body === null) return null;
   const block = checkBlock(
-    mergedBody(program, ref, context.report),
+    body,
     featuresSignature,
     { ...place, what: `features \`${name}\`` },
     context.report,
@@ -336,7 +340,8 @@ function lowerHierarchy(
   const implicit = block.has("implicit")
     ? resolveFeatures(block, "implicit", featureSet, true, place, context)
     : featureSet.features.map((entry) => entry.feature.name);
-  if (view !== "implicit" && explicit.length === 0) {
+  // A written list that resolved to nothing was already reported name by name.
+  if (view !== "implicit" && explicit.length === 0 && !block.has("explicit")) {
     context.report(
       diagnostic("HMD2036", {
         ...placeOf(block, block.has("explicit") ? "explicit" : "view", place),
@@ -710,6 +715,7 @@ export function lowerModelDeclaration(
   options: LowerOptions = {},
 ): ModelIr | null {
   const body = mergedBody(program, ref, context.report);
+  if (body === null) return null;
   const declared = { file: ref.file, span: ref.declaration.name.loc };
   const name = ref.declaration.name.name;
   return lowerModel(program, name, body, declared, context, options);

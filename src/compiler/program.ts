@@ -245,14 +245,15 @@ export function resolveDeclaration(
 
 /**
  * Returns a declaration's body with its `extends` chain merged in, parent
- * first. A cycle or an unknown parent is reported, and the body is then
- * returned as far as it merged.
+ * first. An unknown parent is reported and the body returned as far as it
+ * merged; a cycle is reported and gives `null`, so the declaration is not
+ * checked further.
  */
 export function mergedBody(
   program: Program,
   ref: DeclarationRef,
   report: (item: Diagnostic) => void,
-): TreeBlock {
+): TreeBlock | null {
   const chain: DeclarationRef[] = [ref];
   let current = ref;
   while (current.declaration.extends !== null) {
@@ -266,19 +267,8 @@ export function mergedBody(
     );
     if (parent === null) break;
     if (chain.includes(parent)) {
-      const names = [...chain, parent].map(
-        (item) => `\`${item.declaration.name.name}\``,
-      );
-      report(
-        diagnostic("HMD2006", {
-          file: current.file,
-          span: parentName.loc,
-          message: `\`extends\` cycle: ${names.join(" extends ")}`,
-          label: "this `extends` closes the cycle",
-          help: "remove one `extends` of the cycle",
-        }),
-      );
-      break;
+      reportCycle(chain.slice(chain.indexOf(parent)), report);
+      return null;
     }
     chain.push(parent);
     current = parent;
@@ -294,4 +284,37 @@ export function mergedBody(
     );
   }
   return body;
+}
+
+/**
+ * Reports an `extends` cycle once, however many of its members are checked:
+ * always at the member declared last, listing the cycle from there.
+ */
+function reportCycle(
+  members: readonly DeclarationRef[],
+  report: (item: Diagnostic) => void,
+): void {
+  let last = 0;
+  members.forEach((member, index) => {
+    const best = members[last];
+    const later =
+      member.file > best.file ||
+      (member.file === best.file &&
+        member.declaration.loc.start > best.declaration.loc.start);
+    if (later) last = index;
+  });
+  const ordered = [...members.slice(last), ...members.slice(0, last)];
+  const names = [...ordered, ordered[0]].map(
+    (member) => `\`${member.declaration.name.name}\``,
+  );
+  const closing = ordered[0];
+  report(
+    diagnostic("HMD2006", {
+      file: closing.file,
+      span: closing.declaration.extends?.loc ?? closing.declaration.name.loc,
+      message: `\`extends\` cycle: ${names.join(" extends ")}`,
+      label: "this `extends` closes the cycle",
+      help: "remove one `extends` of the cycle",
+    }),
+  );
 }

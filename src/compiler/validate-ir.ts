@@ -15,10 +15,22 @@ import schema from "./ir.schema.json" with { type: "json" };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile<ModelIr | ExperimentIr>(schema);
+// Per-kind validators give errors about the intended shape only, instead of
+// the mismatch with every branch of the top-level `oneOf`.
+const validateKind = {
+  model: ajv.getSchema(`${schema.$id}#/definitions/ModelIr`)!,
+  experiment: ajv.getSchema(`${schema.$id}#/definitions/ExperimentIr`)!,
+};
 
 /** The schema errors of a value, as `instancePath: message` lines; empty when valid. */
 export function schemaErrors(value: unknown): string[] {
   if (validate(value)) return [];
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const specific =
+    kind === "model" || kind === "experiment" ? validateKind[kind] : null;
+  if (specific !== null && !specific(value)) {
+    return formatErrors(specific.errors ?? []);
+  }
   return formatErrors(validate.errors ?? []);
 }
 
@@ -29,9 +41,15 @@ function formatErrors(errors: readonly ErrorObject[]): string[] {
     .filter(
       (error) => error.instancePath.length === deepest || errors.length === 1,
     )
-    .map(
-      (error) => `${error.instancePath || "/"}: ${error.message ?? "invalid"}`,
-    );
+    .map((error) => {
+      const detail =
+        error.keyword === "additionalProperties"
+          ? ` \`${String(error.params.additionalProperty)}\``
+          : error.keyword === "enum" || error.keyword === "const"
+            ? ` ${JSON.stringify(error.params.allowedValues ?? error.params.allowedValue)}`
+            : "";
+      return `${error.instancePath || "/"}: ${error.message ?? "invalid"}${detail}`;
+    });
 }
 
 /** Throws when IR the compiler produced does not match the schema. */
