@@ -32,15 +32,19 @@ export async function evaluateSplit(
   for (const task of ir.tasks) {
     accumulators.set(task.name, new MetricAccumulator());
   }
+  // Per-scenario metrics follow the model's scenarios: values folded into
+  // `__other__` (rare or unseen in training) are reported together.
+  const names = dataset.preprocessing.scenarios;
   const passes = dataset.batches(split, { batchSize: ir.evaluate.batchSize });
   for await (const item of passes) {
     const scores = network.predict(item.batch);
+    const scenarios = Array.from(item.batch.scenario, (index) => names[index]);
     for (const task of ir.tasks) {
       accumulators.get(task.name)?.add({
         scores: scores[task.name],
         labels: item.batch.labels[task.name],
         weights: item.batch.weights,
-        scenarios: item.meta.scenarioValues,
+        scenarios,
         groups: item.meta.groups,
       });
     }

@@ -22,7 +22,10 @@ export interface TaskMetrics {
   readonly gauc: number | null;
   readonly rows: number;
   readonly positives: number;
-  /** Keyed by scenario value, in the order of the preprocessing's scenarios. */
+  /**
+   * Keyed by the model's scenario names in preprocessing order: the kept
+   * scenario values, then `__other__` for the values folded together.
+   */
   readonly scenarios: Readonly<Record<string, ScenarioMetrics>>;
   /** GAUC groups left out because their rows are all of one class. */
   readonly gaucGroupsSkipped: number;
