@@ -5,9 +5,11 @@
  * that the committed copies are current.
  */
 
-import { createSyntaxDiagramsCode, generateCstDts } from "chevrotain";
+import { chevrotain } from "./chevrotain.js";
 import { format } from "prettier";
 import { SpecParser } from "./grammar.js";
+
+const { createSyntaxDiagramsCode, generateCstDts } = chevrotain;
 
 /** The header that marks a generated file. */
 const GENERATED_NOTE =

@@ -7,7 +7,8 @@
  * file; `messages.ts` turns them into diagnostics.
  */
 
-import { CstParser, tokenMatcher, type IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
+import { chevrotain } from "./chevrotain.js";
 import { errorMessageProvider } from "./messages.js";
 import {
   Comma,
@@ -43,6 +44,8 @@ import {
   Task,
   Variant,
 } from "./tokens.js";
+
+const { CstParser, tokenMatcher } = chevrotain;
 
 /**
  * Entry keys whose first value names something (`categorical user_id`,

@@ -5,7 +5,8 @@
  * loosely (escapes, number forms).
  */
 
-import { Lexer, type IToken } from "chevrotain";
+import type { IToken, Lexer as LexerInstance } from "chevrotain";
+import { chevrotain } from "./chevrotain.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../diagnostics/span.js";
@@ -17,6 +18,8 @@ import {
   UnterminatedString,
   allTokens,
 } from "./tokens.js";
+
+const { Lexer } = chevrotain;
 
 /** The result of lexing one file. */
 export interface LexResult {
@@ -39,9 +42,9 @@ const SUFFIX_MULTIPLIERS: Readonly<Record<string, number>> = {
   M: 1e6,
 };
 
-let lexer: Lexer | undefined;
+let lexer: LexerInstance | undefined;
 
-function getLexer(): Lexer {
+function getLexer(): LexerInstance {
   // Built on first use so that importing the parser costs nothing.
   lexer ??= new Lexer(allTokens as never[], {
     positionTracking: "onlyOffset",

@@ -6,14 +6,13 @@
  * names the construct being parsed.
  */
 
-import {
-  EOF,
-  tokenMatcher,
-  type IParserErrorMessageProvider,
-  type IRecognitionException,
-  type IToken,
-  type TokenType,
+import type {
+  IParserErrorMessageProvider,
+  IRecognitionException,
+  IToken,
+  TokenType,
 } from "chevrotain";
+import { chevrotain } from "./chevrotain.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
@@ -40,6 +39,8 @@ import {
   True,
   Vary,
 } from "./tokens.js";
+
+const { EOF, tokenMatcher } = chevrotain;
 
 /** What the error message provider records about one syntax error. */
 interface ErrorPayload {

@@ -10,7 +10,8 @@
  * syntax error that made the node incomplete has already been reported.
  */
 
-import { tokenMatcher, type CstNode, type IToken } from "chevrotain";
+import type { CstNode, IToken } from "chevrotain";
+import { chevrotain } from "./chevrotain.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source, Span } from "../diagnostics/span.js";
@@ -19,6 +20,8 @@ import type * as Cst from "./cst.js";
 import { decodeString, numberValue } from "./lexer.js";
 import { NAMED_THING } from "./messages.js";
 import { KeyKeyword, LineComment } from "./tokens.js";
+
+const { tokenMatcher } = chevrotain;
 
 /** What the builder needs besides the CST. */
 export interface BuildInput {

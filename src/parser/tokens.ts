@@ -9,7 +9,10 @@
  * a number, so one bad literal does not derail the rest of the file.
  */
 
-import { Lexer, createToken, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { chevrotain } from "./chevrotain.js";
+
+const { Lexer, createToken } = chevrotain;
 
 /** Category of every token that can start an entry: names and most keywords. */
 export const EntryKey = createToken({ name: "EntryKey", pattern: Lexer.NA });
