@@ -206,6 +206,9 @@ export class FeatureLayer {
     }
     this.last = null;
     const { batch } = record;
+    // A row of weight 0 has a zero gradient; skipping it also keeps its ids
+    // out of the touched set, so the lazy optimizer leaves their slots alone.
+    const weights = batch.weights;
     const width = this.width;
     const size = batch.size;
     for (const plan of this.plans) {
@@ -215,6 +218,7 @@ export class FeatureLayer {
       if (plan.kind === "lookup") {
         const ids = batch.categorical[plan.feature];
         for (let i = 0; i < size; i++) {
+          if (weights[i] === 0) continue;
           table.accumulate(ids[i], gradient, i * width + offset, 1);
         }
         continue;
@@ -224,6 +228,7 @@ export class FeatureLayer {
       const winners = record.argmax.get(plan.feature);
       if (winners !== undefined) {
         for (let i = 0; i < size; i++) {
+          if (weights[i] === 0) continue;
           for (let j = 0; j < dim; j++) {
             const at = winners[i * dim + j];
             if (at < 0) continue;
@@ -237,6 +242,7 @@ export class FeatureLayer {
         continue;
       }
       for (let i = 0; i < size; i++) {
+        if (weights[i] === 0) continue;
         let count = 0;
         for (let k = 0; k < length; k++) {
           if (ids[i * length + k] !== PADDING_ID) count += 1;
@@ -266,7 +272,7 @@ function requireArray<T>(
 }
 
 function checkRow(id: number, table: EmbeddingTable, feature: string): number {
-  if (id < 0 || id >= table.rows || !Number.isInteger(id)) {
+  if (id < 0 || id >= table.rows) {
     throw new Error(
       `feature "${feature}": row id ${id} is outside table "${table.name}" (${table.rows} rows)`,
     );
