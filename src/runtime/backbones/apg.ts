@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ApgIr } from "../../compiler/ir.js";
-import { batchedLinear, linear } from "../ops.js";
+import { linear } from "../ops.js";
 import {
   MODULATION_HIDDEN,
   activate,
@@ -99,21 +99,19 @@ export const apg: BackboneFactory = (context) => {
       if (readsInput) parts.push(e);
       if (condition) parts.push(requireHierarchy(inputs));
       const z = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-      const identity = tf.reshape(tf.eye(rank), [1, rank, rank]);
       let h = e;
       for (const layer of layers) {
         const generated = layer.coreOutput.apply(
           tf.relu(layer.coreHidden.apply(z)),
         );
-        const core = tf.add(
-          identity,
-          tf.reshape(generated, [b, rank, rank]),
-        ) as tf.Tensor3D;
-        const low = tf.expandDims(linear(h, layer.u as tf.Tensor2D), 1);
-        const mixed = tf.reshape(batchedLinear(low as tf.Tensor3D, core), [
-          b,
-          rank,
-        ]) as tf.Tensor2D;
+        // (h U) S(z) = a + a reshape(o): the generated part per row as an
+        // element-wise product summed over the rank axis.
+        const a = linear(h, layer.u as tf.Tensor2D);
+        const generatedPart = tf.sum(
+          tf.mul(tf.expandDims(a, 2), tf.reshape(generated, [b, rank, rank])),
+          1,
+        );
+        const mixed = tf.add(a, generatedPart) as tf.Tensor2D;
         let y = tf.add(
           linear(mixed, layer.v as tf.Tensor2D),
           layer.bias,

@@ -3,11 +3,13 @@
  * dense layers (plain and stacked), MLPs, the gate unit, the HMDN input
  * modulation, scenario embeddings and the task towers.
  *
- * Layouts used throughout:
- * - a plain activation is `[B, d]`;
- * - a stacked activation is `[n, B, d]`: `n` independent copies (experts,
- *   units, scenarios) of the same layer applied to the same rows, so one
- *   `batchedLinear` runs all of them.
+ * Experts, units and towers are kept as separate `[B, d]` activations with
+ * their own variables, and every product is a plain `linear`: the tfjs
+ * wasm backend (4.22) runs a `BatchMatMul` with a batch dimension above 1
+ * far slower than the same work as separate 2-D products (measured about
+ * 50x for 4 x [2048, 256] x [256, 128] on 2 cores), so `batchedLinear`
+ * is not used here. Per-row generated weights (APG, M2M) are applied
+ * with element-wise products and outer products instead.
  *
  * Per-scenario choices never use `gather` (its gradient needs
  * `UnsortedSegmentSum`, which the wasm backend lacks): every scenario's
@@ -22,7 +24,7 @@ import type {
   Norm,
   TaskIr,
 } from "../../compiler/ir.js";
-import { batchedLinear, linear, stopGradient } from "../ops.js";
+import { linear, stopGradient } from "../ops.js";
 import type { BackboneContext, BackboneInputs } from "./types.js";
 
 /** Slope of `leaky_relu` for negative inputs (the PyTorch default). */
@@ -64,30 +66,25 @@ export function activate<T extends tf.Tensor>(x: T, activation: Activation): T {
   }
 }
 
-/** Applies `inputs.dropout` to a plain or stacked activation. */
-export function dropout<T extends tf.Tensor2D | tf.Tensor3D>(
-  x: T,
+/** Applies `inputs.dropout` (identity outside training or at rate 0). */
+export function dropout(
+  x: tf.Tensor2D,
   rate: number,
   inputs: BackboneInputs,
-): T {
+): tf.Tensor2D {
   if (!inputs.training || rate === 0) return x;
-  if (x.rank === 2) return inputs.dropout(x as tf.Tensor2D, rate) as T;
-  const [n, b, d] = x.shape as [number, number, number];
-  const flat = inputs.dropout(tf.reshape(x, [n * b, d]), rate);
-  return tf.reshape(flat, [n, b, d]) as T;
+  return inputs.dropout(x, rate);
 }
 
 // ---------------------------------------------------------------- norm
 
-/** A normalisation layer over the last axis of a plain or stacked activation. */
+/** A normalisation layer over the features of a `[B, d]` activation. */
 export interface NormLayer {
-  apply<T extends tf.Tensor2D | tf.Tensor3D>(x: T, inputs: BackboneInputs): T;
+  apply(x: tf.Tensor2D, inputs: BackboneInputs): tf.Tensor2D;
 }
 
 /**
- * Creates a `layer` or `batch` norm for width `width`, `copies` times
- * stacked (`copies = 0` for a plain `[B, d]` activation), or `null` for
- * `none`.
+ * Creates a `layer` or `batch` norm of width `width`, or `null` for `none`.
  *
  * Weights: `<prefix>/gamma` (ones), `<prefix>/beta` (zeros); batch norm also
  * keeps `<prefix>/moving_mean` and `<prefix>/moving_variance` as state. Batch
@@ -100,48 +97,39 @@ export function createNorm(
   prefix: string,
   norm: Norm,
   width: number,
-  copies = 0,
 ): NormLayer | null {
   if (norm === "none") return null;
-  const shape = copies === 0 ? [width] : [copies, width];
-  const broadcast = copies === 0 ? [width] : [copies, 1, width];
-  const gamma = context.weight(`${prefix}/gamma`, shape, "ones");
-  const beta = context.weight(`${prefix}/beta`, shape, "zeros");
-  const scale = (x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor) =>
+  const gamma = context.weight(`${prefix}/gamma`, [width], "ones");
+  const beta = context.weight(`${prefix}/beta`, [width], "zeros");
+  const scale = (x: tf.Tensor2D, mean: tf.Tensor, variance: tf.Tensor) =>
     tf.add(
       tf.mul(
         tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, NORM_EPSILON))),
-        tf.reshape(gamma, broadcast),
+        gamma,
       ),
-      tf.reshape(beta, broadcast),
-    );
+      beta,
+    ) as tf.Tensor2D;
   if (norm === "layer") {
     return {
       apply(x) {
         const { mean, variance } = tf.moments(x, -1, true);
-        return scale(x, mean, variance) as typeof x;
+        return scale(x, mean, variance);
       },
     };
   }
-  const movingMean = context.state(`${prefix}/moving_mean`, shape, "zeros");
+  const movingMean = context.state(`${prefix}/moving_mean`, [width], "zeros");
   const movingVariance = context.state(
     `${prefix}/moving_variance`,
-    shape,
+    [width],
     "ones",
   );
   return {
     apply(x, inputs) {
-      if (!inputs.training) {
-        return scale(
-          x,
-          tf.reshape(movingMean, broadcast),
-          tf.reshape(movingVariance, broadcast),
-        ) as typeof x;
-      }
-      const { mean, variance } = tf.moments(x, x.rank - 2, true);
-      updateMovingAverage(movingMean, tf.reshape(mean, shape));
-      updateMovingAverage(movingVariance, tf.reshape(variance, shape));
-      return scale(x, mean, variance) as typeof x;
+      if (!inputs.training) return scale(x, movingMean, movingVariance);
+      const { mean, variance } = tf.moments(x, 0);
+      updateMovingAverage(movingMean, mean);
+      updateMovingAverage(movingVariance, variance);
+      return scale(x, mean, variance);
     },
   };
 }
@@ -189,51 +177,6 @@ export function createDense(
     apply(x) {
       const y = linear(x, kernel as tf.Tensor2D);
       return bias ? tf.add(y, bias) : y;
-    },
-  };
-}
-
-/**
- * `n` dense layers of the same shape, kept as one `[n, in, out]` kernel and
- * one `[n, out]` bias so a single batched product runs them all.
- */
-export interface StackedDenseLayer {
-  readonly copies: number;
-  /** Each copy reads its own rows: `[n, B, in] -> [n, B, out]`. */
-  apply(x: tf.Tensor3D): tf.Tensor3D;
-  /** Every copy reads the same rows: `[B, in] -> [n, B, out]`. */
-  applyShared(x: tf.Tensor2D): tf.Tensor3D;
-}
-
-/** Creates `<prefix>/kernel` `[n, in, out]` and `<prefix>/bias` `[n, out]`. */
-export function createStackedDense(
-  context: BackboneContext,
-  prefix: string,
-  copies: number,
-  inDim: number,
-  outDim: number,
-): StackedDenseLayer {
-  const kernel = context.weight(
-    `${prefix}/kernel`,
-    [copies, inDim, outDim],
-    "glorot_uniform",
-  );
-  const bias = context.weight(`${prefix}/bias`, [copies, outDim], "zeros");
-  return {
-    copies,
-    apply(x) {
-      const y = batchedLinear(x, kernel as tf.Tensor3D);
-      return tf.add(y, tf.reshape(bias, [copies, 1, outDim]));
-    },
-    applyShared(x) {
-      // One [B, in] x [in, n*out] product instead of tiling x n times.
-      const wide = tf.reshape(tf.transpose(kernel, [1, 0, 2]), [
-        inDim,
-        copies * outDim,
-      ]) as tf.Tensor2D;
-      const y = tf.add(linear(x, wide), tf.reshape(bias, [copies * outDim]));
-      const rows = x.shape[0];
-      return tf.transpose(tf.reshape(y, [rows, copies, outDim]), [1, 0, 2]);
     },
   };
 }
@@ -300,61 +243,52 @@ export function createMlp(
   };
 }
 
-/** `n` MLPs of the same shape run as one stack (the experts of MMoE, PLE, M2M). */
-export interface StackedMlp {
-  readonly copies: number;
-  readonly outDim: number;
-  /** Each copy reads its own rows: `[n, B, in] -> [n, B, out]`. */
-  apply(x: tf.Tensor3D, inputs: BackboneInputs): tf.Tensor3D;
-  /** Every copy reads the same rows: `[B, in] -> [n, B, out]`. */
-  applyShared(x: tf.Tensor2D, inputs: BackboneInputs): tf.Tensor3D;
-}
-
 /**
- * Creates `<prefix>/layer_<i>/{kernel [n, in, out], bias [n, out], norm}`.
- * At least one width is required, because an expert must have weights.
+ * Creates `copies` MLPs `<prefix>/expert_<i>/layer_<j>/...` of the same
+ * shape (the experts of MMoE, PLE and M2M). At least one width is
+ * required, because an expert must have weights.
  */
-export function createStackedMlp(
+export function createExperts(
   context: BackboneContext,
   prefix: string,
   copies: number,
   inDim: number,
   widths: readonly number[],
   style: LayerStyle,
-): StackedMlp {
+): Mlp[] {
   if (widths.length === 0) {
     throw new Error(`${prefix}: an expert needs at least one layer width`);
   }
-  const layers = widths.map((width, i) => {
-    const name = `${prefix}/layer_${i}`;
-    const layerIn = i === 0 ? inDim : widths[i - 1];
-    return {
-      dense: createStackedDense(context, name, copies, layerIn, width),
-      norm: createNorm(context, `${name}/norm`, style.norm, width, copies),
-    };
-  });
-  const finish = (y: tf.Tensor3D, i: number, inputs: BackboneInputs) => {
-    const norm = layers[i].norm;
-    const normed = norm ? norm.apply(y, inputs) : y;
-    return dropout(activate(normed, style.activation), style.dropout, inputs);
-  };
-  const rest = (h: tf.Tensor3D, inputs: BackboneInputs) => {
-    let out = h;
-    for (let i = 1; i < layers.length; i++) {
-      out = finish(layers[i].dense.apply(out), i, inputs);
-    }
-    return out;
-  };
-  return {
-    copies,
-    outDim: widths[widths.length - 1],
-    apply(x, inputs) {
-      return rest(finish(layers[0].dense.apply(x), 0, inputs), inputs);
-    },
-    applyShared(x, inputs) {
-      return rest(finish(layers[0].dense.applyShared(x), 0, inputs), inputs);
-    },
-  };
+  return Array.from({ length: copies }, (_, i) =>
+    createMlp(context, `${prefix}/expert_${i}`, inDim, widths, style),
+  );
+}
+
+/**
+ * Computes the gate logits of several gates that read the same rows with
+ * one product: `kernels[g]` is `[in, n_g]`; returns `[B, n_g]` per gate.
+ */
+export function sharedInputGateLogits(
+  x: tf.Tensor2D,
+  kernels: readonly tf.Variable[],
+): tf.Tensor2D[] {
+  if (kernels.length === 1) return [linear(x, kernels[0] as tf.Tensor2D)];
+  const wide = tf.concat(kernels as unknown as tf.Tensor2D[], 1);
+  return tf.split(
+    linear(x, wide),
+    kernels.map((k) => k.shape[1] as number),
+    1,
+  ) as tf.Tensor2D[];
+}
+
+/** Mixes expert outputs per row: `sum_i weights[:, i] * experts[i]`. */
+export function mixExperts(
+  weights: tf.Tensor2D,
+  experts: readonly tf.Tensor2D[],
+): tf.Tensor2D {
+  const columns = tf.split(weights, experts.length, 1);
+  const terms = experts.map((f, i) => tf.mul(columns[i], f) as tf.Tensor2D);
+  return terms.length === 1 ? terms[0] : (tf.addN(terms) as tf.Tensor2D);
 }
 
 // ----------------------------------------------------------- gate unit
@@ -553,31 +487,42 @@ export function unitsOf(
   return units;
 }
 
-/** The towers of every task, `n_t` stacked copies per task. */
+/** Names a unit's weights: `<base>/<task>`, plus `/scenario_<s>` when per scenario. */
+export function unitPrefix(
+  base: string,
+  tasks: readonly TaskIr[],
+  unit: Unit,
+): string {
+  const name = `${base}/${tasks[unit.task].name}`;
+  return unit.scenario === null ? name : `${name}/scenario_${unit.scenario}`;
+}
+
+/** The towers of every task: one per unit. */
 export interface Towers {
   readonly units: readonly Unit[];
   /** Index of each task's first unit in `units`. */
   readonly firstUnit: readonly number[];
   /** Number of units (towers) per task. */
   readonly unitCount: readonly number[];
-  /** Input width of each tower layer (hidden layers then the logit layer). */
-  readonly inDims: readonly number[][];
+  /** Input width of each tower layer of each task (hidden layers, then the logit layer). */
+  readonly inDims: readonly (readonly number[])[];
   /**
-   * Runs every tower and keeps, per row, its own scenario's logit.
-   * `unitInput(t)` is the task's tower input: `[B, d]` when all its units
-   * read the same rows, else `[n_t, B, d]`. `gate(t, layer)` may return a
-   * `[B, d]` scale for a layer's input, shared by the task's units.
+   * Runs every tower on every row and keeps, per row, its own scenario's
+   * logit. `unitInput(u)` is the input of unit `u` (an index into `units`);
+   * `gate(t, layer)` may return a `[B, d]` scale for a layer's input,
+   * shared by the task's units.
    */
   apply(
-    unitInput: (task: number) => tf.Tensor2D | tf.Tensor3D,
+    unitInput: (unit: number) => tf.Tensor2D,
     inputs: BackboneInputs,
     gate?: (task: number, layer: number) => tf.Tensor2D | null,
   ): tf.Tensor1D[];
 }
 
 /**
- * Creates `backbone/tower/<task>/layer_<i>/{kernel,bias}` and
- * `backbone/tower/<task>/logit/{kernel,bias}`, each stacked `[n_t, ...]`.
+ * Creates the towers: `backbone/tower/<task>/layer_<i>/{kernel,bias}` and
+ * `backbone/tower/<task>/logit/{kernel,bias}` for a shared tower, with a
+ * `scenario_<s>/` level after the task name for per-scenario towers.
  * Hidden tower layers use the backbone's activation and dropout but no
  * norm, because a batch statistic over all rows would mix scenarios that a
  * per-scenario tower must keep apart.
@@ -593,28 +538,17 @@ export function createTowers(
   const unitCount = tasks.map(
     (_, t) => units.filter((u) => u.task === t).length,
   );
-  const inDims: number[][] = [];
-  const stacks = tasks.map((task, t) => {
-    const n = unitCount[t];
-    const prefix = `backbone/tower/${task.name}`;
-    const dims: number[] = [];
-    const hidden = task.tower.map((width, i) => {
-      const layerIn = i === 0 ? inDim : task.tower[i - 1];
-      dims.push(layerIn);
-      return createStackedDense(
-        context,
-        `${prefix}/layer_${i}`,
-        n,
-        layerIn,
-        width,
-      );
-    });
-    const lastDim =
-      task.tower.length === 0 ? inDim : task.tower[task.tower.length - 1];
-    dims.push(lastDim);
-    inDims.push(dims);
-    const logit = createStackedDense(context, `${prefix}/logit`, n, lastDim, 1);
+  const towerStyle = { ...style, norm: "none" } as const;
+  const layers = units.map((unit) => {
+    const task = tasks[unit.task];
+    const prefix = unitPrefix("backbone/tower", tasks, unit);
+    const hidden = createMlp(context, prefix, inDim, task.tower, towerStyle);
+    const logit = createDense(context, `${prefix}/logit`, hidden.outDim, 1);
     return { hidden, logit };
+  });
+  const inDims = tasks.map((_, t) => {
+    const hidden = layers[firstUnit[t]].hidden;
+    return [...hidden.inDims, hidden.outDim];
   });
 
   return {
@@ -623,38 +557,34 @@ export function createTowers(
     unitCount,
     inDims,
     apply(unitInput, inputs, gate) {
-      return stacks.map((stack, t) => {
-        const n = unitCount[t];
-        let x: tf.Tensor2D | tf.Tensor3D = unitInput(t);
-        const layers = [...stack.hidden, stack.logit];
-        layers.forEach((layer, i) => {
-          const scale = gate?.(t, i) ?? null;
-          if (scale !== null) x = tf.mul(x, scale);
-          const y =
-            x.rank === 2
-              ? layer.applyShared(x as tf.Tensor2D)
-              : layer.apply(x as tf.Tensor3D);
-          x =
-            i < stack.hidden.length
-              ? dropout(activate(y, style.activation), style.dropout, inputs)
-              : y;
-        });
-        // x: [n, B, 1], one logit per unit and row.
-        const logits = tf.reshape(x, [n, -1]) as tf.Tensor2D;
-        return selectOwnScenario(logits, inputs.scenarioOneHot);
+      return tasks.map((_, t) => {
+        const logits: tf.Tensor2D[] = [];
+        for (let u = firstUnit[t]; u < firstUnit[t] + unitCount[t]; u++) {
+          const { hidden, logit } = layers[u];
+          const depth = hidden.inDims.length;
+          const h = hidden.apply(
+            unitInput(u),
+            inputs,
+            gate ? (i) => gate(t, i) : undefined,
+          );
+          const scale = gate?.(t, depth) ?? null;
+          logits.push(logit.apply(scale ? tf.mul(h, scale) : h));
+        }
+        const stacked = logits.length === 1 ? logits[0] : tf.concat(logits, 1);
+        return selectOwnScenario(stacked, inputs.scenarioOneHot);
       });
     },
   };
 }
 
 /**
- * Keeps each row's own scenario logit: `logits: [n, B]` with `n` 1 (shared
+ * Keeps each row's own scenario logit: `logits: [B, n]` with `n` 1 (shared
  * tower) or `S` (per-scenario towers) -> `[B]`.
  */
 export function selectOwnScenario(
   logits: tf.Tensor2D,
   scenarioOneHot: tf.Tensor2D,
 ): tf.Tensor1D {
-  if (logits.shape[0] === 1) return tf.reshape(logits, [-1]) as tf.Tensor1D;
-  return tf.sum(tf.mul(tf.transpose(logits), scenarioOneHot), 1);
+  if (logits.shape[1] === 1) return tf.reshape(logits, [-1]) as tf.Tensor1D;
+  return tf.sum(tf.mul(logits, scenarioOneHot), 1);
 }

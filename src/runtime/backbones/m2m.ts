@@ -8,14 +8,16 @@
  *   row and scores each expert output `f_i(E)` by `f_i . q_t / sqrt(d)`;
  *   `h_t = sum_i softmax(scores)_i f_i(E)`;
  * - meta tower, per task: each of `meta_layers` is a per-row dense layer
- *   `act(h W(z) + b(z))` whose kernel `W(z) = reshape(z G + g)` and bias
- *   `b(z) = z H + k` are generated from `z`;
+ *   `act(h W(z) + b(z))` whose kernel `W(z) = reshape(z G + g, [in, out])`
+ *   and bias `b(z) = z H + k` are generated from `z`. It is computed as
+ *   `(z outer h) G' + h g' + b(z)` with `G'`, `g'` the reshaped generator,
+ *   the same sum without materialising a `[B, in, out]` kernel;
  * then the task towers read the meta tower output. `modulate` applies the
  * HMDN modulation to `E` before the experts.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { M2mIr } from "../../compiler/ir.js";
-import { batchedLinear, linear } from "../ops.js";
+import { linear } from "../ops.js";
 import {
   MODULATION_HIDDEN,
   activate,
@@ -24,7 +26,8 @@ import {
   createModulation,
   createNorm,
   createScenarioEmbedding,
-  createStackedMlp,
+  createExperts,
+  mixExperts,
   createTowers,
   dropout,
   layerStyle,
@@ -54,7 +57,7 @@ export const m2m: BackboneFactory = (context) => {
     ir.scenarioDim,
   );
   const zDim = ir.scenarioDim + (condition ? context.hierarchyDim : 0);
-  const experts = createStackedMlp(
+  const experts = createExperts(
     context,
     "backbone/experts",
     ir.experts,
@@ -62,7 +65,7 @@ export const m2m: BackboneFactory = (context) => {
     ir.expertLayers,
     style,
   );
-  const d = experts.outDim;
+  const d = experts[0].outDim;
   const perTask = context.ir.tasks.map((task) => {
     const query = createDense(
       context,
@@ -110,38 +113,39 @@ export const m2m: BackboneFactory = (context) => {
       const z = condition
         ? tf.concat([embedded, requireHierarchy(inputs)], 1)
         : embedded;
-      // [n, B, d] -> [B, n, d]: per-row attention is a batched product.
-      const f = tf.transpose(
-        experts.applyShared(e, inputs),
-        [1, 0, 2],
-      ) as tf.Tensor3D;
+      const f = experts.map((expert) => expert.apply(e, inputs));
       const outputs = perTask.map(({ query, tower }) => {
-        const q = tf.reshape(query.apply(z), [b, d, 1]) as tf.Tensor3D;
-        const scores = tf.mul(
-          tf.reshape(batchedLinear(f, q), [b, -1]),
-          1 / Math.sqrt(d),
-        );
-        const weights = tf.expandDims(tf.softmax(scores), 1) as tf.Tensor3D;
-        let h = tf.reshape(batchedLinear(weights, f), [b, d]) as tf.Tensor2D;
+        const q = query.apply(z);
+        const scores = tf.stack(
+          f.map((fi) => tf.sum(tf.mul(fi, q), 1)),
+          1,
+        ) as tf.Tensor2D;
+        const weights = tf.softmax(tf.mul(scores, 1 / Math.sqrt(d)));
+        let h = mixExperts(weights as tf.Tensor2D, f);
         for (const layer of tower) {
-          const kernel = tf.reshape(
-            tf.add(
-              linear(z, layer.kernelGenerator as tf.Tensor2D),
-              layer.kernelBase,
-            ),
-            [b, layer.inDim, layer.width],
-          ) as tf.Tensor3D;
-          const rows = tf.expandDims(h, 1) as tf.Tensor3D;
-          let y = tf.add(
-            tf.reshape(batchedLinear(rows, kernel), [b, layer.width]),
-            layer.biasGenerator.apply(z),
+          const outer = tf.reshape(
+            tf.mul(tf.expandDims(z, 2), tf.expandDims(h, 1)),
+            [b, zDim * layer.inDim],
           ) as tf.Tensor2D;
+          const generator = tf.reshape(layer.kernelGenerator, [
+            zDim * layer.inDim,
+            layer.width,
+          ]) as tf.Tensor2D;
+          const base = tf.reshape(layer.kernelBase, [
+            layer.inDim,
+            layer.width,
+          ]) as tf.Tensor2D;
+          let y = tf.addN([
+            linear(outer, generator),
+            linear(h, base),
+            layer.biasGenerator.apply(z),
+          ]) as tf.Tensor2D;
           if (layer.norm) y = layer.norm.apply(y, inputs);
           h = dropout(activate(y, style.activation), style.dropout, inputs);
         }
         return h;
       });
-      return towers.apply((t) => outputs[t], inputs);
+      return towers.apply((u) => outputs[towers.units[u].task], inputs);
     },
   };
 };

@@ -20,7 +20,7 @@ def forward(case):
     if uses_condition(case):
         z = torch.cat([z, case.s], 1)
     experts = [
-        mlp(case, "backbone/experts", E, bb["expertLayers"], copy=i)
+        mlp(case, f"backbone/experts/expert_{i}", E, bb["expertLayers"])
         for i in range(bb["experts"])
     ]
     d = experts[0].shape[1]

@@ -7,20 +7,20 @@ h = sum_i g_i f_i(E); a tower per unit.
 
 import torch
 
-from reference import mlp, run, towers
+from reference import mlp, run, towers, unit_prefix
 
 
 def forward(case):
     bb = case.backbone
     E = case.E
     experts = [
-        mlp(case, "backbone/experts", E, bb["expertLayers"], copy=i)
+        mlp(case, f"backbone/experts/expert_{i}", E, bb["expertLayers"])
         for i in range(bb["experts"])
     ]
     x = torch.cat([E, case.s], 1) if case.use == "gates" else E
 
     def unit(t, n):
-        kernel = case.w(f"backbone/gate/{case.tasks[t]['name']}/kernel")[n]
+        kernel = case.w(unit_prefix(case, "backbone/gate", t, n) + "/kernel")
         g = torch.softmax(x @ kernel, dim=1)
         return sum(g[:, i : i + 1] * experts[i] for i in range(len(experts)))
 

@@ -9,7 +9,7 @@ below the last level x_shared = softmax(W_s [x_shared, (s_D)]) . all experts.
 
 import torch
 
-from reference import mlp, run, towers
+from reference import mlp, run, towers, unit_prefix
 
 
 def forward(case):
@@ -31,20 +31,18 @@ def forward(case):
         specific = {}
         for u in range(len(units)):
             for j in range(k):
+                t, n = units[u]
+                name = unit_prefix(case, f"{prefix}/specific_experts", t, n)
                 specific[(u, j)] = mlp(
-                    case,
-                    f"{prefix}/specific_experts",
-                    x_units[u],
-                    bb["expertLayers"],
-                    copy=u * k + j,
+                    case, f"{name}/expert_{j}", x_units[u], bb["expertLayers"]
                 )
         shared = [
-            mlp(case, f"{prefix}/shared_experts", x_shared, bb["expertLayers"], copy=i)
+            mlp(case, f"{prefix}/shared_experts/expert_{i}", x_shared, bb["expertLayers"])
             for i in range(n_shared)
         ]
         outputs = []
         for u, (t, n) in enumerate(units):
-            kernel = case.w(f"{prefix}/gate/{case.tasks[t]['name']}/kernel")[n]
+            kernel = case.w(unit_prefix(case, f"{prefix}/gate", t, n) + "/kernel")
             g = torch.softmax(gate_input(x_units[u]) @ kernel, dim=1)
             experts = [specific[(u, j)] for j in range(k)] + shared
             outputs.append(sum(g[:, j : j + 1] * experts[j] for j in range(len(experts))))

@@ -97,16 +97,11 @@ def act(x, kind):
     raise ValueError(kind)
 
 
-def norm(case, prefix, kind, x, copy=None):
-    """Layer or batch norm of rows x [B, d]; `copy` picks a stacked slice."""
+def norm(case, prefix, kind, x):
+    """Layer or batch norm of rows x [B, d]."""
     if kind == "none":
         return x
-
-    def pick(name):
-        t = case.w(f"{prefix}/{name}")
-        return t if copy is None else t[copy]
-
-    gamma, beta = pick("gamma"), pick("beta")
+    gamma, beta = case.w(f"{prefix}/gamma"), case.w(f"{prefix}/beta")
     if kind == "layer":
         mean = x.mean(dim=1, keepdim=True)
         var = ((x - mean) ** 2).mean(dim=1, keepdim=True)
@@ -115,47 +110,33 @@ def norm(case, prefix, kind, x, copy=None):
     if case.training:
         mean = x.mean(dim=0)
         var = ((x - mean) ** 2).mean(dim=0)
-        record_moving(case, f"{prefix}/moving_mean", mean, copy)
-        record_moving(case, f"{prefix}/moving_variance", var, copy)
+        record_moving(case, f"{prefix}/moving_mean", mean)
+        record_moving(case, f"{prefix}/moving_variance", var)
     else:
-        mean, var = pick("moving_mean"), pick("moving_variance")
+        mean = case.w(f"{prefix}/moving_mean")
+        var = case.w(f"{prefix}/moving_variance")
     return (x - mean) / torch.sqrt(var + NORM_EPSILON) * gamma + beta
 
 
-def record_moving(case, name, stat, copy):
-    old = case.states.get(name)
-    if old is None:
-        old = case.w(name).detach().clone()
-    new = old.clone()
-    value = BATCH_NORM_MOMENTUM * (old if copy is None else old[copy]) + (
-        1 - BATCH_NORM_MOMENTUM
-    ) * stat.detach()
-    if copy is None:
-        new = value
-    else:
-        new[copy] = value
-    case.states[name] = new
+def record_moving(case, name, stat):
+    old = case.w(name).detach()
+    case.states[name] = (
+        BATCH_NORM_MOMENTUM * old + (1 - BATCH_NORM_MOMENTUM) * stat.detach()
+    )
 
 
-def dense(case, prefix, x, copy=None, bias=True):
-    k = case.w(f"{prefix}/kernel")
-    if copy is not None:
-        k = k[copy]
-    y = x @ k
-    if bias:
-        b = case.w(f"{prefix}/bias")
-        y = y + (b if copy is None else b[copy])
-    return y
+def dense(case, prefix, x):
+    return x @ case.w(f"{prefix}/kernel") + case.w(f"{prefix}/bias")
 
 
-def mlp(case, prefix, x, widths, copy=None, gate=None):
+def mlp(case, prefix, x, widths, gate=None):
     """dense -> norm -> activation per width; `gate(i)` scales layer i's input."""
     h = x
     for i, _ in enumerate(widths):
         if gate is not None:
             h = h * gate(i)
-        y = dense(case, f"{prefix}/layer_{i}", h, copy)
-        y = norm(case, f"{prefix}/layer_{i}/norm", case.backbone["norm"], y, copy)
+        y = dense(case, f"{prefix}/layer_{i}", h)
+        y = norm(case, f"{prefix}/layer_{i}/norm", case.backbone["norm"], y)
         h = act(y, case.backbone["activation"])
     return h
 
@@ -184,6 +165,13 @@ def scenario_embedding(case, name):
     return torch.stack([table[p] for p in case.scenario])
 
 
+def unit_prefix(case, base, t, n):
+    """`<base>/<task>`, plus `/scenario_<n>` for a per-scenario task."""
+    task = case.tasks[t]
+    name = f"{base}/{task['name']}"
+    return f"{name}/scenario_{n}" if task["towers"] == "per_scenario" else name
+
+
 def towers(case, unit_input, gate=None):
     """Per task, each row runs through its own unit's tower (row by row).
 
@@ -193,17 +181,17 @@ def towers(case, unit_input, gate=None):
     """
     logits = []
     for t, task in enumerate(case.tasks):
-        prefix = f"backbone/tower/{task['name']}"
         per_scenario = task["towers"] == "per_scenario"
         rows = []
         for b in range(case.rows):
             n = case.scenario[b] if per_scenario else 0
+            prefix = unit_prefix(case, "backbone/tower", t, n)
             h = unit_input(t, n)[b : b + 1]
             layers = [f"layer_{i}" for i in range(len(task["tower"]))] + ["logit"]
             for i, layer in enumerate(layers):
                 if gate is not None:
                     h = h * gate(t, i)[b : b + 1]
-                h = dense(case, f"{prefix}/{layer}", h, copy=n)
+                h = dense(case, f"{prefix}/{layer}", h)
                 if layer != "logit":
                     h = act(h, case.backbone["activation"])
             rows.append(h.reshape(()))

@@ -135,8 +135,12 @@ for (const backend of ["cpu", "wasm"] as const) {
               v.variable.assign(tf.zerosLike(v.variable));
             }
           }
-          const bias = context.variables.get("backbone/tower/click/logit/bias");
-          bias?.variable.assign(tf.tensor2d([[10], [20], [30]]));
+          for (let scenario = 0; scenario < 3; scenario++) {
+            const name = `backbone/tower/click/scenario_${scenario}/logit/bias`;
+            const bias = context.variables.get(name);
+            if (!bias) throw new Error(`${name} was not created`);
+            bias.variable.assign(tf.tensor1d([10 * (scenario + 1)]));
+          }
         });
         expect(logits[0]).toEqual(SCENARIO_OF_ROW.map((p) => 10 * (p + 1)));
       });
