@@ -1,11 +1,12 @@
 /**
  * Measures the CSV reader and the data stage on KuaiRand-like rows.
  *
- * usage: npx tsx bench/data-input.ts [copies]
+ * usage: npx tsx bench/data-input.ts [copies | FILE]
  *
  * Builds a temp file of `copies` (default 20) concatenated copies of the
- * 30k-row KuaiRand slice (46 columns), then prints rows/s for: parsing
- * only, the fit pass, and opening the dataset (fit + encode) in memory mode.
+ * 30k-row KuaiRand slice (47 columns), or reads FILE, a CSV with the same
+ * columns. Then it prints rows/s for parsing only, for the fit pass, and
+ * for opening the dataset (fit and encode passes) in memory mode.
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,22 +17,31 @@ import { readCsvBlocks } from "../src/runtime/data/csv.js";
 import { fitPreprocessing, openDataset } from "../src/runtime/data/dataset.js";
 import { categorical, model, multi, numeric } from "../test/data/fixtures.js";
 
-const copies = Number(process.argv[2] ?? 20);
-const source = new URL(
-  "../data/kuairand/kuairand_ctr_30k.csv",
-  import.meta.url,
-);
+const argument = process.argv[2] ?? "20";
+const given = /^\d+$/.test(argument) ? null : argument;
+const copies = given === null ? Number(argument) : 1;
+const directory = mkdtempSync(join(tmpdir(), "hmdnc-bench-"));
+const path = given ?? join(directory, "kuairand.csv");
+const source =
+  given ?? new URL("../data/kuairand/kuairand_ctr_30k.csv", import.meta.url);
 const text = readFileSync(source, "utf8");
 const newline = text.indexOf("\n");
 const header = text.slice(0, newline + 1);
-const body = text.slice(newline + 1);
-const directory = mkdtempSync(join(tmpdir(), "hmdnc-bench-"));
-const path = join(directory, "kuairand.csv");
+const sourceRows = countRows(text);
 
-const out = createWriteStream(path);
-out.write(header);
-for (let i = 0; i < copies; i++) out.write(body);
-await new Promise<void>((resolve) => out.end(resolve));
+if (given === null) {
+  const body = text.slice(newline + 1);
+  const out = createWriteStream(path);
+  out.write(header);
+  for (let i = 0; i < copies; i++) out.write(body);
+  await new Promise<void>((resolve) => out.end(resolve));
+}
+
+function countRows(csv: string): number {
+  let lines = 0;
+  for (let i = csv.indexOf("\n"); i >= 0; i = csv.indexOf("\n", i + 1)) lines++;
+  return csv.endsWith("\n") ? lines - 1 : lines;
+}
 
 const columns = header.trim().split(",");
 const numericColumns = new Set([
@@ -71,7 +81,7 @@ async function time(label: string, rows: number, run: () => Promise<unknown>) {
   );
 }
 
-const rows = copies * 30000;
+const rows = copies * sourceRows;
 process.stdout.write(
   `${rows} rows x ${columns.length} columns, node ${process.version}\n`,
 );

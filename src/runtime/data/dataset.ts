@@ -311,6 +311,8 @@ class DatasetReader implements Dataset {
     const encoders = SPLIT_NAMES.map(() => this.newEncoder());
     await this.eachGoodRecord((block, r, part, checker) => {
       const store = stores[part];
+      // The file may have grown since the counting pass.
+      if (store.size === store.capacity) store.reserve(store.size + 1);
       encoders[part].encode(block, r, checker, store, store.size++);
     });
     SPLIT_NAMES.forEach((name, part) => {
