@@ -141,8 +141,8 @@ export class HmdnEmbedding extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
-      // LayersModel.predict may hand the ids over as float32; row ids stay
-      // exact up to 2^24, far above any table this runtime holds on the host.
+      // Limitation: LayersModel.predict may hand the ids over as float32,
+      // which keeps row ids exact only up to 2^24.
       const ids = tf.cast(list[0], "int32") as tf.Tensor2D;
       const numeric = list.length > 1 ? (list[1] as tf.Tensor2D) : null;
       const layout = inputLayout(this.model);

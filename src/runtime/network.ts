@@ -55,6 +55,7 @@ export async function createNetwork(
   const factory = options.backbone ?? (await defaultBackbone(ir.backbone.kind));
   const totalSteps =
     options.totalSteps !== undefined ? options.totalSteps : ir.train.maxSteps;
+  // Limitation: without a step count the cosine schedule cannot decay.
   if (ir.train.schedule.kind === "cosine" && totalSteps === null) {
     log(
       "warning: the cosine schedule needs a total step count; the learning rate stays at its base value after warmup",
@@ -196,6 +197,8 @@ export class HmdnNetwork implements Network {
     const trainable = this.params.trainable();
     const clip = this.ir.train.gradClip;
 
+    // Limitation: the gather waits for the previous step's sparse update, so
+    // it never overlaps device work (wasm runs kernels on this thread anyway).
     const hostEmbeddings = this.features.gather(batch, true);
     const kept: tf.Tensor[] = [];
     const keep = <T extends tf.Tensor>(t: T): T => {

@@ -20,8 +20,9 @@ import type { QuantizerLevelStats } from "./types.js";
 
 /**
  * Decay of the moving-average code counts when the codebook is trained by
- * gradient; the IR sets a decay only for the EMA update.
+ * gradient.
  */
+// Limitation: the IR sets a decay only for the EMA update, so this one is fixed.
 export const GRADIENT_MODE_COUNT_DECAY = 0.99;
 
 /** The tensors one quantizer forward pass produces. */
@@ -222,6 +223,8 @@ export class ResidualQuantizer {
     let residual: Float32Array = x.slice(0, rows * dim);
     const counts = new Float32Array(this.levels * K);
     const books: Float32Array[] = [];
+    // Limitation: a shared codebook starts from x alone, not from the
+    // residuals of the deeper levels it also serves.
     for (let b = 0; b < this.codebooks.length; b++) {
       const book =
         this.ir.init === "kmeans++"
@@ -347,6 +350,7 @@ export class ResidualQuantizer {
           // A reset code starts with the average count, so it gets the same
           // grace period as the codes of the initial codebook.
           const fresh = tf.maximum(tf.div(tf.sum(bookCount), K), threshold);
+          // Limitation: in gradient mode a reset code keeps its optimizer slots.
           book = tf.where(deadColumn, replacement, book) as tf.Tensor2D;
           if (emaSum !== null) {
             emaSum = tf.where(
