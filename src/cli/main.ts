@@ -51,6 +51,10 @@ const commands: Readonly<
     summary: "format spec files, or check that they are formatted",
     load: () => import("./commands/fmt.js"),
   },
+  lsp: {
+    summary: "run the language server for editors (LSP over stdio)",
+    load: () => import("./commands/lsp.js"),
+  },
   explain: {
     summary: "print the explanation of a diagnostic code",
     load: () => import("./commands/explain.js"),
