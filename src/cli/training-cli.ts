@@ -43,7 +43,8 @@ export function parseFlags<T extends FlagOptions>(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Node's messages end with advice about `--`, which rarely applies here.
-    throw new UsageError(message.replace(/\. To specify a positional.*$/s, ""));
+    const short = message.replace(/\. To specify a positional.*$/s, "");
+    throw new UsageError(short.charAt(0).toLowerCase() + short.slice(1));
   }
 }
 

@@ -152,6 +152,8 @@ function toResult(
  * left checkpoints, then writes `results.json`, `results.csv` and
  * `chart.svg` into `outDir`.
  */
+// Limitation: runs train one after another in this process; a second core
+// does not start a second run.
 export async function runExperiment(
   options: ExperimentOptions,
 ): Promise<ExperimentOutcome> {

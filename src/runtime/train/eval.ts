@@ -113,6 +113,8 @@ export async function evaluateRun(
  * further task. Rows with the same group id share the `gauc(by: ...)`
  * value, and the cell is empty when the model asks for no GAUC.
  */
+// Limitation: `group` is the data reader's dense id, not the raw column
+// value, because the reader does not expose its group dictionary.
 class PredictionWriter {
   rows = 0;
   private readonly temporary: string;

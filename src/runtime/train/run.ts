@@ -195,6 +195,11 @@ async function completeExport(
   }
 }
 
+/**
+ * Reads the run to resume, or checks that a new run may start in `outDir`.
+ * A new run writes nothing yet: its files appear once its data and network
+ * are ready, so a failed start leaves no run behind that blocks `--out`.
+ */
 function startRun(options: TrainRunOptions): {
   ir: ModelIr;
   settings: RunSettings;
@@ -213,15 +218,29 @@ function startRun(options: TrainRunOptions): {
       `${outDir} already contains a run; pass \`--resume ${outDir}\` to continue it or choose another --out directory`,
     );
   }
-  fs.mkdirSync(outDir, { recursive: true });
   const settings: RunSettings = {
     dataPath: path.resolve(options.dataPath ?? ir.dataset.source.path),
     backend: options.backend ?? null,
     irHash: irHash(ir),
   };
-  writeJsonAtomic(path.join(outDir, files.settings), settings);
-  writeJsonAtomic(path.join(outDir, files.ir), ir);
   return { ir, settings, preprocessing: undefined };
+}
+
+/** Writes the files that make `outDir` a run directory. */
+function writeRunFiles(
+  outDir: string,
+  ir: ModelIr,
+  settings: RunSettings,
+  preprocessing: Preprocessing,
+): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  writeJsonAtomic(path.join(outDir, files.settings), settings);
+  writeFileAtomic(
+    path.join(outDir, files.preprocessing),
+    serializePreprocessing(preprocessing),
+  );
+  // The IR goes last: its presence is what marks a run directory.
+  writeJsonAtomic(path.join(outDir, files.ir), ir);
 }
 
 /**
@@ -252,12 +271,6 @@ export async function trainRun(
     dataPath: settings.dataPath,
     ...(preprocessing === undefined ? {} : { preprocessing }),
   });
-  if (preprocessing === undefined) {
-    writeFileAtomic(
-      path.join(outDir, files.preprocessing),
-      serializePreprocessing(dataset.preprocessing),
-    );
-  }
   const data = trainBatches(dataset, ir);
   const planned = ir.train.epochs * data.batchesPerEpoch;
   const totalSteps =
@@ -271,6 +284,9 @@ export async function trainRun(
     totalSteps,
   });
   try {
+    if (preprocessing === undefined) {
+      writeRunFiles(outDir, ir, settings, dataset.preprocessing);
+    }
     const store = new CheckpointStore(
       path.join(outDir, files.checkpoints),
       ir.train.checkpoint.keep,

@@ -77,6 +77,8 @@ export class NonFiniteLossError extends Error {
  * Matches the error `HmdnNetwork.trainStep` raises when it finds a
  * non-finite loss before applying the update.
  */
+// Limitation: the network raises a plain Error, so the loop recognises it by
+// its message; a typed error from the network would be sturdier.
 const NETWORK_NON_FINITE = /loss is not finite/;
 
 /**
