@@ -32,11 +32,7 @@ export function suggestSimilar(
     if (distance <= threshold) scored.push({ name, distance });
   }
 
-  scored.sort(
-    (a, b) =>
-      a.distance - b.distance ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-  );
+  scored.sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1));
   return scored.slice(0, MAX_SUGGESTIONS).map((entry) => entry.name);
 }
 
@@ -53,7 +49,7 @@ export function didYouMean(suggestions: readonly string[]): string | undefined {
 }
 
 /**
- * The optimal string alignment distance: insertions, deletions,
+ * Computes the optimal string alignment distance: insertions, deletions,
  * substitutions and swaps of two adjacent characters each cost 1.
  */
 export function editDistance(a: string, b: string): number {

@@ -200,9 +200,12 @@ function computeGutterWidth(
 
 /**
  * Draws the lines the markers start on, in line order, each followed by
- * one underline row per marker on it. A span that runs over several lines
- * is underlined to the end of its first line. A gap of more than one line
- * between drawn lines is shown as `...`.
+ * one underline row per marker on it. A gap of more than one line between
+ * drawn lines is shown as `...`.
+ *
+ * Limitation: a span over several lines is underlined to the end of its
+ * first line only, and labels on one line get a row each instead of sharing
+ * one as rustc draws them.
  */
 function renderSnippet(
   source: Source,
@@ -265,6 +268,8 @@ function viewLine(
   const lineStart = source.lineStart(lineNumber);
   const expanded = expandTabs(raw);
 
+  // Limitation: one UTF-16 code unit is one column here, so carets under
+  // wide characters (CJK, emoji) land to the left of the text they mark.
   // Columns in the drawn line: each UTF-16 offset of `raw` maps to a display
   // column, and the offset just past the end maps one column further.
   const displayColumn = (offsetInLine: number): number =>

@@ -51,6 +51,8 @@ const { CstParser, tokenMatcher } = chevrotain;
  * Entry keys whose first value names something (`categorical user_id`,
  * `task click`). After one of them a reserved word is still parsed as the
  * value, so the diagnostic can say that the word cannot be a name.
+ * Limitation: when such a key has no value, a keyword-keyed entry after it
+ * (`task` on the next line) is read as its value and reported as reserved.
  */
 const NAMING_KEYS = [
   Categorical,

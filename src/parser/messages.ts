@@ -42,7 +42,7 @@ import {
 
 const { EOF, tokenMatcher } = chevrotain;
 
-/** What the error message provider records about one syntax error. */
+/** The details of one syntax error, as the error message provider records them. */
 interface ErrorPayload {
   readonly kind: "mismatch" | "noViableAlt" | "earlyExit" | "redundant";
   readonly rule: string;
@@ -66,7 +66,7 @@ export const errorMessageProvider: IParserErrorMessageProvider = {
     payload({ kind: "earlyExit", rule: ruleName }),
 };
 
-/** What a reserved word would have named, by the key or keyword before it. */
+/** The thing a reserved word would have named, by the key or keyword before it. */
 export const NAMED_THING: Readonly<Record<string, string>> = {
   dataset: "a dataset",
   features: "a feature set",
@@ -83,10 +83,14 @@ export const NAMED_THING: Readonly<Record<string, string>> = {
 
 const VARY_HELP = "write `vary path.to.key in [value, value]`";
 
-/** Errors this many tokens after a reported one, on its line, are not reported. */
+/**
+ * Errors this many tokens after a reported one, on its line, are not
+ * reported. Limitation: a second real mistake that close to the first is
+ * only reported once the first is fixed.
+ */
 const CASCADE_TOKENS = 3;
 
-/** What the AST builder tells the messages about the blocks it saw. */
+/** The file context a message is worded from, including block owners from the AST builder. */
 export interface ParseContext {
   readonly source: Source;
   readonly tokens: readonly IToken[];
@@ -208,7 +212,7 @@ function describeByRule(site: ErrorSite): Diagnostic | undefined {
   return undefined;
 }
 
-/** A closing delimiter was expected: at the end of the file, or something else came. */
+/** Describes an error where a closing delimiter was expected but the file ended or another token came. */
 function missingCloser(site: ErrorSite, closer: "}" | "]" | ")"): Diagnostic {
   const opener = findOpener(site, closer);
   const what = openerDescription(site, closer, opener);
@@ -285,6 +289,12 @@ function blockHelp(site: ErrorSite): string | undefined {
 function closerAlternative(closer: "}" | "]" | ")"): string {
   return closer === "}" ? "an entry" : "`,`";
 }
+
+const DELIMITERS = {
+  "}": { openerType: LCurly, closerType: RCurly },
+  "]": { openerType: LBracket, closerType: RBracket },
+  ")": { openerType: LParen, closerType: RParen },
+} as const;
 
 const OPENER_OF: Readonly<Record<string, string>> = {
   "}": "{",
@@ -415,7 +425,7 @@ function describeTopLevel(site: ErrorSite): Diagnostic {
   );
 }
 
-/** A reserved word stands where a name or a value belongs. */
+/** Describes a reserved word used where a name or a value belongs. */
 function describeReservedWord(site: ErrorSite): Diagnostic | undefined {
   const rule = site.payload.rule;
   if (rule !== "name" && rule !== "value") return undefined;
@@ -492,7 +502,7 @@ function tokenSpan(token: IToken): Span {
 }
 
 /**
- * The span to report for an error token. Tokens without a position (the end
+ * Returns the span to report for an error token. Tokens without a position (the end
  * of the file, tokens inserted by recovery) are anchored just after the
  * previous real token, so a message never points at offset NaN.
  */
@@ -542,10 +552,7 @@ function findOpener(
   site: ErrorSite,
   closer: "}" | "]" | ")",
 ): IToken | undefined {
-  const openerType =
-    closer === "}" ? LCurly : closer === "]" ? LBracket : LParen;
-  const closerType =
-    closer === "}" ? RCurly : closer === "]" ? RBracket : RParen;
+  const { openerType, closerType } = DELIMITERS[closer];
   const stack: IToken[] = [];
   for (let i = 0; i < site.index && i < site.context.tokens.length; i++) {
     const token = site.context.tokens[i];

@@ -1,6 +1,6 @@
 /**
  * Builds the AST from Chevrotain's CST. This is the only module that reads
- * CST types; everything outside `src/parser` sees `ast.ts` only.
+ * CST types; code outside `src/parser` uses `ast.ts` only.
  *
  * The CST may be partial after error recovery: children can be missing and
  * tokens inserted by recovery have no position. The builder keeps what is
@@ -23,7 +23,7 @@ import { KeyKeyword, LineComment } from "./tokens.js";
 
 const { tokenMatcher } = chevrotain;
 
-/** What the builder needs besides the CST. */
+/** The inputs of the AST builder besides the CST. */
 export interface BuildInput {
   readonly source: Source;
   /** The tokens the parser read, in order. */
@@ -355,7 +355,7 @@ class AstBuilder {
     };
   }
 
-  /** One segment gives an `Identifier`, more give a `Path`. */
+  /** Builds an `Identifier` from one segment, or a `Path` from more. */
   private path(cst: Cst.PathCstNode): Ast.Identifier | Ast.Path | undefined {
     const segments = this.segments(cst);
     if (segments.length <= 1) return segments[0];
@@ -433,7 +433,7 @@ function ownerOfEntry(
     : `\`${key.name}\``;
 }
 
-/** The first token of a CST child list, if it came from the text (not from recovery). */
+/** Returns the first token of a CST child list if it came from the text, not from recovery. */
 function real(tokens: readonly IToken[] | undefined): IToken | undefined {
   const token = tokens?.[0];
   if (token === undefined || token.isInsertedInRecovery === true)

@@ -224,7 +224,7 @@ export const allTokens: readonly TokenType[] = [
   KeyKeyword,
 ];
 
-/** What an editor grammar does with a token: its highlighting class. */
+/** The highlighting class an editor grammar gives a token. */
 export type EditorTokenKind =
   | "keyword"
   | "constant"

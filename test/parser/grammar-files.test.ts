@@ -15,7 +15,7 @@ const ruleNames = Object.keys(
   new SpecParser({ validate: true }).getGAstProductions(),
 );
 
-/** The lowercase production names of the EBNF file, comments removed. */
+/** Lists the lowercase production names of the EBNF file, ignoring comments. */
 function ebnfRules(): string[] {
   const text = ebnf.replace(/\(\*[\s\S]*?\*\)/g, "");
   return [...text.matchAll(/^([a-z][a-z_]*)\s*=/gm)].map((match) => match[1]);
