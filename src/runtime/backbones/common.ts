@@ -4,11 +4,10 @@
  * modulation, scenario embeddings and the task towers.
  *
  * Experts, units and towers are kept as separate `[B, d]` activations with
- * their own variables, and every product is a plain `linear`: the tfjs
- * wasm backend (4.22) runs a `BatchMatMul` with a batch dimension above 1
- * far slower than the same work as separate 2-D products (measured about
- * 50x for 4 x [2048, 256] x [256, 128] on 2 cores), so `batchedLinear`
- * is not used here. Per-row generated weights (APG, M2M) are applied
+ * their own variables, and every product is a plain `linear`. The reason
+ * is speed: the tfjs wasm backend (4.22) ran a `BatchMatMul` with a batch
+ * dimension above 1 about 50x slower than the same work as separate 2-D
+ * products (4 x [2048, 256] x [256, 128] on 2 cores). Per-row generated weights (APG, M2M) are applied
  * with element-wise products and outer products instead.
  *
  * Per-scenario choices never use `gather` (its gradient needs
@@ -90,7 +89,7 @@ export interface NormLayer {
  * keeps `<prefix>/moving_mean` and `<prefix>/moving_variance` as state. Batch
  * norm normalises with the batch mean and biased variance over the rows in
  * a training step and updates the moving averages with
- * `BATCH_NORM_MOMENTUM`; outside training it uses the moving averages.
+ * `BATCH_NORM_MOMENTUM`. Outside training it uses the moving averages.
  */
 export function createNorm(
   context: BackboneContext,
@@ -325,7 +324,11 @@ export function createGateUnit(
 
 // -------------------------------------------------------------- HMDN
 
-/** The hierarchy uses each backbone accepts (`off` is always accepted). */
+/**
+ * Checks the backbone's hierarchy use against the uses it accepts (`off` is
+ * always accepted) and returns it; throws for any other use, or for a use
+ * without a hierarchy.
+ */
 export function checkHierarchyUse(
   context: BackboneContext,
   allowed: readonly HierarchyUse[],
@@ -397,7 +400,7 @@ export function createModulation(
   };
 }
 
-/** Returns `E`, modulated first when the backbone's hierarchy use says so. */
+/** Returns `E`, or `E'` when the backbone applies the HMDN modulation. */
 export function modulatedEmbeddings(
   modulation: Modulation | null,
   inputs: BackboneInputs,

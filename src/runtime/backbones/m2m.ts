@@ -10,9 +10,9 @@
  * - meta tower, per task: each of `meta_layers` is a per-row dense layer
  *   `act(h W(z) + b(z))` whose kernel `W(z) = reshape(z G + g, [in, out])`
  *   and bias `b(z) = z H + k` are generated from `z`. It is computed as
- *   `(z outer h) G' + h g' + b(z)` with `G'`, `g'` the reshaped generator,
- *   the same sum without materialising a `[B, in, out]` kernel;
- * then the task towers read the meta tower output. `modulate` applies the
+ *   `(z outer h) G' + h g' + b(z)` with `G'`, `g'` the reshaped generator.
+ *   That is the same sum without materialising a `[B, in, out]` kernel.
+ * The task towers then read the meta tower output. `modulate` applies the
  * HMDN modulation to `E` before the experts.
  */
 import * as tf from "@tensorflow/tfjs";

@@ -6,7 +6,7 @@
  * shared experts, own experts first. Below the last level a shared gate
  * over all experts (every unit's in unit order, then the shared ones)
  * forms the input of the next level's shared experts. Level 0 reads `E`
- * everywhere; at level `l > 0` unit `u`'s experts and gate read unit `u`'s
+ * everywhere. At level `l > 0` unit `u`'s experts and gate read unit `u`'s
  * previous output, and the shared experts and shared gate read the
  * previous shared output. Under `gates` every gate input also has `s_D`
  * appended. The towers read the last level's unit outputs.

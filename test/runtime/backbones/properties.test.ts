@@ -182,3 +182,89 @@ for (const backend of ["cpu", "wasm"] as const) {
     });
   });
 }
+
+describe("backbone configuration", () => {
+  beforeAll(async () => {
+    await useBackend("cpu");
+  });
+
+  const rejected: [string, NamedCase, RegExp][] = [
+    [
+      "mmoe rejects modulate",
+      {
+        ...caseNamed("mmoe_gates"),
+        backbone: {
+          ...caseNamed("mmoe_gates").backbone,
+          hierarchyUse: "modulate",
+        },
+      } as NamedCase,
+      /backbone mmoe does not support hierarchy use "modulate"/,
+    ],
+    [
+      "shared_bottom rejects gates",
+      {
+        ...caseNamed("shared_bottom_modulate"),
+        backbone: {
+          ...caseNamed("shared_bottom_modulate").backbone,
+          hierarchyUse: "gates",
+        },
+      } as NamedCase,
+      /backbone shared_bottom does not support hierarchy use "gates"/,
+    ],
+    [
+      "apg rejects a use without hierarchy",
+      { ...caseNamed("apg_condition"), hierarchyDim: 0 },
+      /uses the hierarchy \("condition"\) but the model has no hierarchy/,
+    ],
+  ];
+  for (const [label, spec, message] of rejected) {
+    test(label, () => {
+      const context = createTestContext(spec);
+      try {
+        expect(() => backbones[spec.backbone.kind](context)).toThrow(message);
+      } finally {
+        context.dispose();
+      }
+    });
+  }
+
+  test("dropout runs only in training", () => {
+    for (const kind of IMPLEMENTED) {
+      const found = cases.find((c) => c.backbone.kind === kind) as NamedCase;
+      const spec = {
+        ...found,
+        backbone: { ...found.backbone, dropout: 0.25 },
+      } as NamedCase;
+      const context = createTestContext(spec);
+      const backbone = backbones[kind](context);
+      for (const training of [true, false]) {
+        const rates: number[] = [];
+        tf.tidy(() => {
+          const inputs = createInputs(
+            randomMatrix(4, spec.inputDim, 1),
+            spec.hierarchyDim > 0
+              ? randomMatrix(4, spec.hierarchyDim, 2)
+              : null,
+            [0, 1, 2, 0],
+            spec.scenarios,
+            training,
+          );
+          backbone.forward({
+            ...inputs,
+            dropout: (x, rate) => {
+              rates.push(rate);
+              return x;
+            },
+          });
+        });
+        if (training) {
+          expect(rates.length, kind).toBeGreaterThan(0);
+          expect(new Set(rates), kind).toEqual(new Set([0.25]));
+        } else {
+          expect(rates, kind).toEqual([]);
+        }
+      }
+      context.dispose();
+    }
+  });
+});
