@@ -80,6 +80,17 @@ describe("metric accumulator", () => {
     expect(result.rows).toBe(4);
   });
 
+  it("reports no metrics for NaN scores", () => {
+    const metrics = new MetricAccumulator();
+    metrics.add({ scores: [0.2, NaN, 0.4], labels: [0, 1, 1] });
+    const result = metrics.compute();
+    expect(result.auc).toBeNull();
+    expect(result.logloss).toBeNull();
+    expect(result.warnings).toEqual([
+      "metrics are undefined: 1 of 3 scores are NaN or infinite (the model may have diverged)",
+    ]);
+  });
+
   it("warns when the set has one class", () => {
     const metrics = new MetricAccumulator();
     metrics.add({ scores: [0.2, 0.3], labels: [0, 0] });

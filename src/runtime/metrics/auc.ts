@@ -11,7 +11,8 @@ export const LOGLOSS_EPSILON = 1e-7;
  * scores above a random negative, ties counting one half, each pair
  * weighted by the product of the two row weights. Returns `null` when the
  * positives or the negatives have no weight. Rows of weight 0 do not count.
- * Labels are 0 or 1 (anything > 0.5 is a positive).
+ * Labels are 0 or 1 (anything > 0.5 is a positive). Throws a RangeError
+ * for a NaN score, which has no rank.
  */
 export function auc(
   scores: ArrayLike<number>,

@@ -83,6 +83,24 @@ export class MetricAccumulator {
     const weights = this.weights.subarray(0, n);
     const warnings: string[] = [];
     const overall = summarize(scores, labels, weights);
+    const invalid = countInvalidScores(scores, weights);
+    if (invalid > 0) {
+      // Metrics over NaN scores would be meaningless, so none is reported.
+      warnings.push(
+        `metrics are undefined: ${invalid} of ${overall.rows} scores are NaN or infinite (the model may have diverged)`,
+      );
+      return {
+        auc: null,
+        logloss: null,
+        gauc: null,
+        gaucGroups: 0,
+        gaucSkippedGroups: 0,
+        rows: overall.rows,
+        positives: overall.positives,
+        perScenario: {},
+        warnings,
+      };
+    }
     const aucValue = auc(scores, labels, weights);
     if (aucValue === null) {
       warnings.push(
@@ -156,6 +174,17 @@ export class MetricAccumulator {
     this.labels = grow(this.labels);
     this.weights = grow(this.weights);
   }
+}
+
+function countInvalidScores(
+  scores: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): number {
+  let count = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (weights[i] > 0 && !Number.isFinite(scores[i])) count++;
+  }
+  return count;
 }
 
 function summarize(
