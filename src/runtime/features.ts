@@ -194,6 +194,11 @@ export class FeatureLayer {
     return out;
   }
 
+  /** Drops the remembered gather of a step that will not update. */
+  discard(): void {
+    this.last = null;
+  }
+
   /**
    * Routes `gradient` (`dLoss/dE`, `[size, width]`) of the remembered
    * gather to the tables' pending row gradients. Numeric columns need no

@@ -4,7 +4,12 @@
  */
 export { BackendError, registerWasmBackend, selectBackend } from "./backend.js";
 export type { BackendName, Logger } from "./backend.js";
-export { createNetwork } from "./network.js";
+export { createNetwork, NonFiniteLossError } from "./network.js";
+export {
+  exportedModelInputs,
+  loadExportedModel,
+  writeInitialModel,
+} from "./export.js";
 export type { NetworkOptions } from "./network.js";
 export type {
   Batch,

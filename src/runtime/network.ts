@@ -35,6 +35,15 @@ export interface NetworkOptions {
   readonly totalSteps?: number | null;
 }
 
+/** Raised by `trainStep` when the loss or a part of it is NaN or infinite; no weight changed. */
+export class NonFiniteLossError extends Error {
+  override readonly name = "NonFiniteLossError";
+
+  constructor(readonly step: number) {
+    super(`training step ${step}: the loss is not finite`);
+  }
+}
+
 /** The state name of the network's step counter. */
 const STEP_STATE = "network/step";
 
@@ -285,12 +294,8 @@ export class HmdnNetwork implements Network {
       ).dataSync() as Float32Array;
       for (const value of partValues) {
         if (!Number.isFinite(value)) {
-          this.features.backward(new Float32Array(size * width));
-          for (const table of this.features.tables.values())
-            table.clearPending();
-          throw new Error(
-            `training step ${this.steps + 1}: the loss is not finite`,
-          );
+          this.features.discard();
+          throw new NonFiniteLossError(this.steps + 1);
         }
       }
 

@@ -52,13 +52,16 @@ export class ParamRegistry {
 
   /**
    * Creates a trainable weight. Kernels (rank 2 or more) receive the L2
-   * penalty unless `regularized` is false (codebooks).
+   * penalty unless `regularized` is false (codebooks). Weights that start
+   * at `ones` are multiplicative (STAR's scenario kernels, norm scales),
+   * and L2 would pull them towards 0 rather than their identity, so they
+   * are not regularized by default.
    */
   weight(
     name: string,
     shape: readonly number[],
     init: Initializer,
-    regularized = shape.length >= 2,
+    regularized = shape.length >= 2 && init !== "ones",
   ): tf.Variable {
     return this.add(name, shape, init, true, regularized);
   }

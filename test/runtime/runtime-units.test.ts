@@ -2,7 +2,10 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import type { TrainIr } from "../../src/compiler/ir.js";
 import { BackendError, selectBackend } from "../../src/runtime/backend.js";
-import { createNetwork } from "../../src/runtime/network.js";
+import {
+  createNetwork,
+  NonFiniteLossError,
+} from "../../src/runtime/network.js";
 import { clipFactor, learningRate } from "../../src/runtime/optimizer.js";
 import { Random } from "../../src/runtime/random.js";
 import type { Batch } from "../../src/runtime/types.js";
@@ -190,6 +193,31 @@ describe("seeded initialisation", () => {
       Array.from(network.getState()["hierarchy/codebook"].values),
     ).not.toEqual(Array.from(before));
     expect(tf.memory().numTensors).toBeGreaterThan(0);
+    network.dispose();
+  });
+});
+
+describe("non-finite loss", () => {
+  it("raises NonFiniteLossError and changes no weight", async () => {
+    const network = await createNetwork(testIr(), TEST_PRE, {
+      backend: "cpu",
+      backbone: testSharedBottom,
+    });
+    const batch = testBatch(16, 1);
+    const poisoned = {
+      ...batch,
+      numeric: { watch: new Float32Array(16).fill(Number.NaN) },
+    };
+    const before = network.getState();
+    expect(() => network.trainStep(poisoned)).toThrow(NonFiniteLossError);
+    const after = network.getState();
+    for (const name of Object.keys(before)) {
+      expect(Array.from(after[name].values), name).toEqual(
+        Array.from(before[name].values),
+      );
+    }
+    expect(network.step).toBe(0);
+    expect(network.trainStep(batch).loss).toBeGreaterThan(0);
     network.dispose();
   });
 });
