@@ -11,6 +11,7 @@ import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../diagnostics/span.js";
 import {
+  DashedName,
   NumberLiteral,
   SingleQuotedString,
   StringLiteral,
@@ -67,6 +68,9 @@ export function lex(source: Source): LexResult {
   for (const token of result.tokens) {
     if (token.tokenType === UnterminatedString) {
       diagnostics.push(unterminatedString(source, token));
+    }
+    if (token.tokenType === DashedName) {
+      diagnostics.push(dashedName(source, token));
     }
     if (token.tokenType === SingleQuotedString) {
       diagnostics.push(singleQuoted(source, token));
@@ -142,6 +146,24 @@ function unterminatedString(source: Source, token: IToken): Diagnostic {
     message: "unterminated string",
     label: 'this string has no closing `"` on its line',
     help: 'close the string with `"`; a string cannot span lines, write `\\n` for a line break',
+  });
+}
+
+function dashedName(source: Source, token: IToken): Diagnostic {
+  const dash = token.startOffset + token.image.indexOf("-");
+  const fixed = token.image.replaceAll("-", "_");
+  return diagnostic("HMD1001", {
+    file: source.path,
+    span: { start: dash, end: dash + 1 },
+    message: `unexpected character \`-\` in the name \`${token.image}\``,
+    help: `names use \`_\` between words: write \`${fixed}\``,
+    fix: {
+      span: {
+        start: token.startOffset,
+        end: token.startOffset + token.image.length,
+      },
+      replacement: fixed,
+    },
   });
 }
 

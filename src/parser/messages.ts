@@ -236,6 +236,13 @@ function missingCloser(site: ErrorSite, closer: "}" | "]" | ")"): Diagnostic {
   ) {
     return unexpected(site, "expected a value after `,`");
   }
+  const declaration =
+    closer === "}" && opener !== undefined
+      ? declarationInside(site, opener)
+      : undefined;
+  if (declaration !== undefined && opener !== undefined) {
+    return declarationInsideBlock(site, opener, declaration, what);
+  }
   if (
     isCloser(site.actual) &&
     findOpener(site, site.actual.image as "}" | "]" | ")") === undefined
@@ -268,9 +275,59 @@ function missingCloser(site: ErrorSite, closer: "}" | "]" | ")"): Diagnostic {
   return unexpected(
     site,
     `unexpected ${describeToken(site)} in ${what}`,
-    closer === "}" ? blockHelp(site) : undefined,
+    closer === "}" ? blockHelp(site) : listHelp(site, closer),
     `expected ${closerAlternative(closer)} or \`${closer}\``,
   );
+}
+
+/**
+ * Finds a declaration keyword at the start of a line inside the block that
+ * `opener` starts, which usually means the block's `}` is missing above it.
+ */
+function declarationInside(
+  site: ErrorSite,
+  opener: IToken,
+): IToken | undefined {
+  const tokens = site.context.tokens;
+  const start = tokenIndex(opener, tokens) + 1;
+  for (let i = start; i < site.index && i < tokens.length - 1; i++) {
+    const token = tokens[i];
+    if (!DECLARATION_KEYWORDS.includes(token.image)) continue;
+    if (site.context.source.lineColumn(token.startOffset).column !== 1)
+      continue;
+    const following = tokens[i + 2];
+    const looksDeclared =
+      tokenMatcher(tokens[i + 1], Identifier) &&
+      following !== undefined &&
+      (tokenMatcher(following, Extends) || tokenMatcher(following, LCurly));
+    if (looksDeclared) return token;
+  }
+  return undefined;
+}
+
+function declarationInsideBlock(
+  site: ErrorSite,
+  opener: IToken,
+  declaration: IToken,
+  what: string,
+): Diagnostic {
+  const { line, column } = site.context.source.lineColumn(opener.startOffset);
+  const file = site.context.source.path;
+  return diagnostic("HMD1102", {
+    file,
+    span: tokenSpan(declaration),
+    message: `expected \`}\` to close ${what} opened at ${line}:${column} before this declaration`,
+    label: "this declaration starts inside the block",
+    labels: [{ file, span: tokenSpan(opener), text: "`{` opened here" }],
+    help: `add \`}\` at the end of ${what}, before \`${declaration.image}\``,
+  });
+}
+
+function listHelp(site: ErrorSite, closer: "]" | ")"): string | undefined {
+  if (!startsValue(site.actual) || !endsValue(site.previous)) return undefined;
+  return closer === "]"
+    ? "separate list items with commas, as in `[256, 128]`"
+    : "separate arguments with commas, as in `adam(lr: 1e-3, beta1: 0.9)`";
 }
 
 function blockHelp(site: ErrorSite): string | undefined {

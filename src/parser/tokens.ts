@@ -96,6 +96,16 @@ export const Identifier = createToken({
   categories: [EntryKey],
 });
 
+/**
+ * A name with dashes, such as `min-count`. It counts as an identifier for
+ * the parser and is reported by the lexer, which suggests `min_count`.
+ */
+export const DashedName = createToken({
+  name: "DashedName",
+  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)+/,
+  categories: [Identifier],
+});
+
 export const LCurly = createToken({
   name: "LCurly",
   pattern: "{",
@@ -218,6 +228,7 @@ export const allTokens: readonly TokenType[] = [
   Comma,
   Colon,
   Dot,
+  DashedName,
   ...keywordTokens,
   Identifier,
   EntryKey,

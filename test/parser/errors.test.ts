@@ -237,6 +237,42 @@ const cases: Case[] = [
     "model m {\n  a 1\n  b [1,\n    2\n}\nmodel n { c 1 }",
     [["HMD1102", "5:1", "expected `]` to close the list opened at 3:5"]],
   ],
+  [
+    "model a {\n  x 1\n  train {\n    lr 2\n\nmodel b extends a {\n  y 2\n}\n",
+    [
+      [
+        "HMD1102",
+        "6:1",
+        "expected `}` to close the block of `train` opened at 3:9 before this declaration",
+      ],
+    ],
+  ],
+  [
+    "model m {\n  layers [256 128]\n}",
+    [["HMD1101", "2:15", "unexpected number `128` in the list"]],
+  ],
+  [
+    "model m { min-count 2 }",
+    [["HMD1001", "1:14", "unexpected character `-` in the name `min-count`"]],
+  ],
+  [
+    "model m { o adam(lr: 1 b: 2) }",
+    [["HMD1101", "1:24", "unexpected `b` in the arguments of `adam`"]],
+  ],
+  [
+    "model m { a 1 }\nmodel m2 extends a b { }",
+    [["HMD1101", "2:20", "expected `{` to open the body of model `m2`"]],
+  ],
+  [
+    "model m { hierarchy { levels 6 }",
+    [
+      [
+        "HMD1102",
+        "1:33",
+        "expected `}` to close the block of model `m` opened at 1:9",
+      ],
+    ],
+  ],
 ];
 
 describe("syntax errors", () => {

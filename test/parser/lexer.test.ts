@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Source } from "../../src/diagnostics/span.js";
 import { decodeString, lex, numberValue } from "../../src/parser/lexer.js";
-import { KEYWORDS } from "../../src/parser/index.js";
+import { EDITOR_TOKENS, KEYWORDS } from "../../src/parser/index.js";
 
 function tokenNames(text: string): string[] {
   return lex(new Source(text, "test.hmdn")).tokens.map(
@@ -195,5 +195,43 @@ describe("lexer comments and white space", () => {
     expect(result.diagnostics.map((item) => item.message)).toEqual([
       "unexpected character `é`",
     ]);
+  });
+});
+
+describe("editor tokens", () => {
+  it("cover every keyword with its own token", () => {
+    const words = EDITOR_TOKENS.filter(
+      (token) => token.kind === "keyword" || token.kind === "constant",
+    ).map((token) => token.pattern);
+    expect(words).toEqual([...KEYWORDS]);
+  });
+
+  it("have patterns that compile and match their examples", () => {
+    const examples: Record<string, string> = {
+      LineComment: "// note",
+      BlockComment: "/* a\nb */",
+      StringLiteral: '"a\\"b"',
+      NumberLiteral: "-2.5e+4",
+      Identifier: "group_id",
+      LCurly: "{",
+      Dot: ".",
+    };
+    for (const [name, example] of Object.entries(examples)) {
+      const token = EDITOR_TOKENS.find((item) => item.name === name);
+      expect(token, name).toBeDefined();
+      const pattern = new RegExp(`^(?:${token?.pattern ?? ""})$`);
+      expect(pattern.test(example), name).toBe(true);
+    }
+  });
+
+  it("match only valid numbers", () => {
+    const number = EDITOR_TOKENS.find((item) => item.name === "NumberLiteral");
+    const pattern = new RegExp(`^(?:${number?.pattern ?? ""})$`);
+    for (const valid of ["42", "-0.5", "1e-3", "100k", "2M"]) {
+      expect(pattern.test(valid), valid).toBe(true);
+    }
+    for (const invalid of ["2G", "1.2.3", "1."]) {
+      expect(pattern.test(invalid), invalid).toBe(false);
+    }
   });
 });
