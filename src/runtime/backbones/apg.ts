@@ -29,6 +29,7 @@ import {
   dropout,
   layerStyle,
   modulatedEmbeddings,
+  requireAtLeastOne,
   requireHierarchy,
   usesCondition,
   usesModulation,
@@ -61,6 +62,7 @@ export const apg: BackboneFactory = (context) => {
     (readsScenario ? ir.scenarioDim : 0) +
     (readsInput ? context.inputDim : 0) +
     (condition ? context.hierarchyDim : 0);
+  requireAtLeastOne("apg", "rank", ir.rank);
   const rank = ir.rank;
   const layers = ir.layers.map((width, i) => {
     const prefix = `backbone/apg/layer_${i}`;

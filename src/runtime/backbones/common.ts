@@ -39,6 +39,7 @@ export const BATCH_NORM_MOMENTUM = 0.99;
  * Hidden width of the HMDN modulation gate unit for backbones that have no
  * gate width of their own (PEPNet uses its `gate_hidden`).
  */
+// Limitation: fixed, because the IR has no setting for this width yet.
 export const MODULATION_HIDDEN = 64;
 
 /** Applies an activation function element-wise. */
@@ -360,6 +361,19 @@ export function usesModulation(use: HierarchyUse): boolean {
   return use === "modulate" || use === "modulate_condition";
 }
 
+/** Throws unless a backbone count setting (experts, levels) is at least 1. */
+export function requireAtLeastOne(
+  kind: string,
+  setting: string,
+  value: number,
+) {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `backbone ${kind}: ${setting} must be an integer of at least 1, got ${value}`,
+    );
+  }
+}
+
 /** Reads `s_D` from the inputs, failing clearly when the network passed none. */
 export function requireHierarchy(inputs: BackboneInputs): tf.Tensor2D {
   if (inputs.hierarchy === null) {
@@ -541,6 +555,7 @@ export function createTowers(
   const unitCount = tasks.map(
     (_, t) => units.filter((u) => u.task === t).length,
   );
+  // Limitation: towers never normalise, whatever the backbone's norm.
   const towerStyle = { ...style, norm: "none" } as const;
   const layers = units.map((unit) => {
     const task = tasks[unit.task];

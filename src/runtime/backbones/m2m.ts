@@ -32,6 +32,7 @@ import {
   dropout,
   layerStyle,
   modulatedEmbeddings,
+  requireAtLeastOne,
   requireHierarchy,
   usesCondition,
   usesModulation,
@@ -47,6 +48,7 @@ export const m2m: BackboneFactory = (context) => {
     "modulate_condition",
   ]);
   const style = layerStyle(ir);
+  requireAtLeastOne("m2m", "experts", ir.experts);
   const modulation = usesModulation(use)
     ? createModulation(context, MODULATION_HIDDEN)
     : null;

@@ -13,6 +13,7 @@ import {
   createTowers,
   layerStyle,
   mixExperts,
+  requireAtLeastOne,
   requireHierarchy,
   sharedInputGateLogits,
   unitPrefix,
@@ -24,6 +25,7 @@ export const mmoe: BackboneFactory = (context) => {
   const ir = context.ir.backbone as MmoeIr;
   const use = checkHierarchyUse(context, ["gates"]);
   const style = layerStyle(ir);
+  requireAtLeastOne("mmoe", "experts", ir.experts);
   const experts = createExperts(
     context,
     "backbone/experts",

@@ -20,6 +20,7 @@ import {
   createTowers,
   layerStyle,
   mixExperts,
+  requireAtLeastOne,
   requireHierarchy,
   sharedInputGateLogits,
   unitPrefix,
@@ -31,6 +32,7 @@ export const ple: BackboneFactory = (context) => {
   const ir = context.ir.backbone as PleIr;
   const use = checkHierarchyUse(context, ["gates"]);
   const style = layerStyle(ir);
+  requireAtLeastOne("ple", "levels", ir.levels);
   const k = ir.specificExperts;
   if (k + ir.sharedExperts === 0) {
     throw new Error(

@@ -178,6 +178,8 @@ function createPartitionedNorm(
     [s, width],
     "zeros",
   );
+  // Limitation: one set of moving averages for all scenarios, where the
+  // STAR paper keeps them per scenario for inference.
   const movingMean = context.state(`${prefix}/moving_mean`, [width], "zeros");
   const movingVariance = context.state(
     `${prefix}/moving_variance`,

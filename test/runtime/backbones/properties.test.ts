@@ -212,6 +212,14 @@ describe("backbone configuration", () => {
       /backbone shared_bottom does not support hierarchy use "gates"/,
     ],
     [
+      "mmoe rejects zero experts",
+      {
+        ...caseNamed("mmoe_plain"),
+        backbone: { ...caseNamed("mmoe_plain").backbone, experts: 0 },
+      } as NamedCase,
+      /backbone mmoe: experts must be an integer of at least 1, got 0/,
+    ],
+    [
       "apg rejects a use without hierarchy",
       { ...caseNamed("apg_condition"), hierarchyDim: 0 },
       /uses the hierarchy \("condition"\) but the model has no hierarchy/,
