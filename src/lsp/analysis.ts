@@ -20,10 +20,10 @@ export interface DeclaredName {
 }
 
 /**
- * Everything the server knows about one open document at one version: its
- * own parse (for positions, even with syntax errors), the program of it
- * and its imports, and the compiler's diagnostics. Models are compiled on
- * first use, for hover.
+ * The analysis of one open document at one version: its own parse (for
+ * positions, even with syntax errors), the program of it and its imports,
+ * and the compiler's diagnostics. Models are compiled on first use, for
+ * hover.
  */
 export class Analysis {
   readonly file: string;

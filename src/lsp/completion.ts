@@ -217,8 +217,8 @@ function nameMatches(name: DeclaredName, kind: NameKind): boolean {
     case "feature":
     case "table":
     case "column":
-      // Every feature reads the column of its name, so feature names are
-      // the columns the spec already knows.
+      // Limitation: a column is offered only when a feature of that name
+      // exists; the server does not read the CSV header for completion.
       return name.kind === "feature";
   }
 }

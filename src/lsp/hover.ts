@@ -59,7 +59,7 @@ export async function hoverAt(
 /**
  * Compiles the model the hover belongs to and returns its blocks, only
  * those whose spec span lies inside `entry` when one is given. Outside a
- * model the first model of the same file stands in, because a dataset or
+ * model the first model of the same file is used, because a dataset or
  * features block has shapes only as some model uses it.
  */
 async function summaryRows(
@@ -67,6 +67,8 @@ async function summaryRows(
   declaration: Declaration,
   entry: Entry | null,
 ): Promise<BlockSummary[] | null> {
+  // Limitation: the first model of the file is used for every model that
+  // uses a dataset or features block, so other models' shapes are not shown.
   const model =
     declaration.keyword === "model"
       ? declaration

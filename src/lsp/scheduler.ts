@@ -2,7 +2,7 @@
  * Runs one job per key at a time and coalesces requests: a request that
  * arrives while the key's job runs makes it run once more afterwards, with
  * whatever state is current then. A burst of keystrokes thus costs at most
- * two analyses, and the last one always sees the latest text.
+ * two analyses, and the last one always reads the latest text.
  */
 export class CoalescingScheduler {
   private readonly running = new Set<string>();

@@ -307,3 +307,30 @@ describe("prettier plugin", () => {
     expect(output).toBe("model m {}\n");
   });
 });
+
+describe("formatter coverage", () => {
+  it("finds every node kind in the kitchen sink", async () => {
+    const text = await readFile(
+      path.join(repositoryRoot, "test/fixtures/format/kitchen-sink.hmdn"),
+      "utf8",
+    );
+    const kinds = new Set<string>();
+    JSON.stringify(parseClean(text, "kitchen-sink.hmdn"), (key, value) => {
+      if (key === "kind" && typeof value === "string") kinds.add(value);
+      return value;
+    });
+    expect([...kinds].sort()).toEqual(Object.keys(childKeys).sort());
+  });
+
+  it("rejects a node of an unknown kind", async () => {
+    const ast = parseClean("model m { a 1 }\n", "unknown.hmdn");
+    const entry = ast.declarations[0].body.entries[0] as { kind: string };
+    const broken = structuredClone(ast);
+    (broken.declarations[0].body.entries[0] as { kind: string }).kind =
+      "Mystery";
+    expect(entry.kind).toBe("Entry");
+    await expect(
+      formatAst(broken, "model m { a 1 }\n", "unknown.hmdn"),
+    ).rejects.toThrow("the formatter cannot print a node of kind `Mystery`");
+  });
+});

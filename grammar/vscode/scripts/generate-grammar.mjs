@@ -354,6 +354,8 @@ function declarationRule(word) {
  * @param {readonly string[] | null} keys the keywords this rule takes, or
  *   null for a plain identifier key
  */
+// Limitation: TextMate matches one line at a time, so a first value on the
+// line after its key is scoped as a new key.
 function entryRule(keys, keyScope, valuesInclude) {
   const keyPattern = keys === null ? IDENT : `(?:${alternation(keys)})`;
   const keyName = keys === null ? keyScope : `${keyScope}.$1`;

@@ -1,0 +1,149 @@
+import { spawnSync } from "node:child_process";
+import {
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import { repositoryRoot } from "./spec-files.js";
+
+const entry = path.join(repositoryRoot, "test/format/cli-entry.ts");
+const FORMATTED = "model m {\n  a 1\n}\n";
+const UNFORMATTED = "model m {a 1}\n\n\n";
+const BROKEN = "model m {\n  a 1\n";
+
+function hmdnc(args: readonly string[]) {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", entry, ...args],
+    {
+      cwd: repositoryRoot,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: "1" },
+    },
+  );
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
+}
+
+let directory: string;
+
+beforeEach(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), "hmdn-fmt-"));
+  await writeFile(path.join(directory, "clean.hmdn"), FORMATTED);
+  await writeFile(path.join(directory, "messy.hmdn"), UNFORMATTED, {
+    mode: 0o640,
+  });
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+const read = (name: string) => readFile(path.join(directory, name), "utf8");
+
+describe("hmdnc fmt", () => {
+  it("lists unformatted files with --check", async () => {
+    const result = hmdnc(["fmt", "--check", directory]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe(
+      `would reformat ${path.join(directory, "messy.hmdn")}\n` +
+        "1 of 2 files would be reformatted\n",
+    );
+    expect(await read("messy.hmdn")).toBe(UNFORMATTED);
+  });
+
+  it("formats files in place", async () => {
+    const result = hmdnc(["fmt", directory]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      `formatted ${path.join(directory, "messy.hmdn")}\nformatted 1 of 2 files\n`,
+    );
+    expect(await read("messy.hmdn")).toBe("model m { a 1 }\n");
+    expect(await read("clean.hmdn")).toBe(FORMATTED);
+  });
+
+  it("keeps the file mode and leaves no temp file", async () => {
+    hmdnc(["fmt", directory]);
+    const mode = (await stat(path.join(directory, "messy.hmdn"))).mode & 0o777;
+    expect(mode).toBe(0o640);
+    expect((await readdir(directory)).sort()).toEqual([
+      "clean.hmdn",
+      "messy.hmdn",
+    ]);
+  });
+
+  it("passes --check on formatted files", () => {
+    const result = hmdnc([
+      "fmt",
+      "--check",
+      path.join(directory, "clean.hmdn"),
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe("1 file already formatted\n");
+  });
+
+  it("leaves a file with syntax errors untouched", async () => {
+    await writeFile(path.join(directory, "broken.hmdn"), BROKEN);
+    const result = hmdnc(["fmt", directory]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error\[HMD1\d{3}\]/);
+    expect(result.stderr).toContain(
+      "broken.hmdn has syntax errors; left unchanged",
+    );
+    expect(await read("broken.hmdn")).toBe(BROKEN);
+    expect(await read("messy.hmdn")).toBe("model m { a 1 }\n");
+  });
+
+  it("rejects a missing path", () => {
+    const result = hmdnc(["fmt", path.join(directory, "absent")]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `error: \`${path.join(directory, "absent")}\` not found\n`,
+    );
+  });
+
+  it("rejects a call without paths", () => {
+    const result = hmdnc(["fmt"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      "missing the files or directories to format",
+    );
+  });
+
+  it("finds the shipped specs formatted", () => {
+    const result = hmdnc(["fmt", "--check", "specs"]);
+    expect(result.stdout).toMatch(/^\d+ files already formatted\n$/);
+    expect(result.status).toBe(0);
+  });
+});
+
+describe("prettier with the built plugin", () => {
+  it("formats a file through the prettier command line", async () => {
+    const prettier = path.join(
+      repositoryRoot,
+      "node_modules/prettier/bin/prettier.cjs",
+    );
+    const plugin = path.join(repositoryRoot, "dist/format/plugin.js");
+    const result = spawnSync(
+      process.execPath,
+      [prettier, "--plugin", plugin, path.join(directory, "messy.hmdn")],
+      // The repository's .prettierignore skips *.hmdn, so run outside it.
+      { cwd: directory, encoding: "utf8", timeout: 60_000 },
+    );
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("model m { a 1 }\n");
+    expect(result.status).toBe(0);
+  });
+});
