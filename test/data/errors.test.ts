@@ -8,7 +8,7 @@ import {
   DataError,
   formatDataDiagnostic,
 } from "../../src/runtime/data/errors.js";
-import { categorical, model, tempFile } from "./fixtures.js";
+import { categorical, model, numeric, tempFile } from "./fixtures.js";
 
 async function diagnosticOf(run: () => Promise<unknown>) {
   try {
@@ -23,18 +23,54 @@ async function diagnosticOf(run: () => Promise<unknown>) {
 describe("data errors", () => {
   it("render like compiler diagnostics", () => {
     const error = new DataError({
-      code: "HMD4004",
-      message: "row has 3 fields, but the header has 2",
+      code: "HMD4005",
+      message: 'invalid number "1O" in column `size` of numeric feature `size`',
       file: "data/x.csv",
-      line: 7,
-      column: 1,
-      help: "quote the field",
+      line: 12,
+      column: 5,
+      lineText: "0,x,1O,7",
+      length: 2,
+      help: "write a decimal number",
     });
     expect(formatDataDiagnostic(error.diagnostic)).toBe(
-      "error[HMD4004]: row has 3 fields, but the header has 2\n" +
-        "  --> data/x.csv:7:1\n" +
-        "  = help: quote the field\n",
+      'error[HMD4005]: invalid number "1O" in column `size` of numeric feature `size`\n' +
+        "  --> data/x.csv:12:5\n" +
+        "   |\n" +
+        "12 | 0,x,1O,7\n" +
+        "   |     ^^\n" +
+        "   |\n" +
+        "   = help: write a decimal number\n",
     );
+  });
+
+  it("render without a line for file-level problems", () => {
+    const error = new DataError({
+      code: "HMD4010",
+      message: "the data file is empty: expected a header row",
+      file: "data/x.csv",
+      line: 0,
+      column: 0,
+    });
+    expect(formatDataDiagnostic(error.diagnostic)).toBe(
+      "error[HMD4010]: the data file is empty: expected a header row\n" +
+        " --> data/x.csv\n",
+    );
+  });
+
+  it("quote the line of a bad field in a multi-line record", async () => {
+    const path = tempFile("d.csv", 'click,note,size\n0,"x\n,y", 3\n');
+    const diagnostic = await diagnosticOf(() =>
+      openDataset(
+        model({ path, features: [categorical("note"), numeric("size")] }),
+      ),
+    );
+    expect(diagnostic).toMatchObject({
+      code: "HMD4005",
+      line: 3,
+      column: 5,
+      lineText: ',y", 3',
+      length: 2,
+    });
   });
 
   it("reject an empty file", async () => {

@@ -55,7 +55,7 @@ describe("hmdnc synth", () => {
     expect(code).toBe(1);
     expect(err.join("")).toBe(
       "error[HMD4014]: `--rows` must be an integer, got `12x`\n" +
-        "  --> hmdnc synth\n" +
+        " --> hmdnc synth\n" +
         "  = help: run `hmdnc synth --help` for the options\n",
     );
   });

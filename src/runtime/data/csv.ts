@@ -26,6 +26,10 @@ export interface CsvRecordBlock {
   readonly count: number;
   /** The 1-based physical line on which each record starts. */
   readonly lines: Int32Array;
+  /** The text the block was parsed from, for quoting a line in a message. */
+  readonly text: string;
+  /** The offset in `text` at which each record starts. */
+  readonly starts: Int32Array;
   /** Record `r` owns `fields[offsets[r]]` up to `fields[offsets[r + 1] - 1]`. */
   readonly offsets: Int32Array;
   readonly fields: string[];
@@ -91,6 +95,7 @@ export class CsvParser {
     this.builder ??= new BlockBuilder(Math.max(64, text.length >> 2));
     const out = this.builder;
     out.reset();
+    out.text = text;
     const consumed = this.parseRecords(text, final, out);
     this.carry = text.slice(consumed.offset);
     this.carryLine = consumed.line;
@@ -126,7 +131,7 @@ export class CsvParser {
           continue;
         }
       }
-      out.beginRecord(recordLine);
+      out.beginRecord(recordLine, recordStart);
       let complete = false;
 
       for (;;) {
@@ -172,6 +177,7 @@ export class CsvParser {
             file: this.file,
             line,
             column: p - lineStart + 1,
+            lineText: lineFrom(s, lineStart, 0),
             help: 'a quoted field must be followed by the delimiter or the end of the line; write a quote inside a quoted field as ""',
           });
         }
@@ -237,6 +243,7 @@ export class CsvParser {
           file: this.file,
           line,
           column,
+          lineText: lineFrom(s, start - column + 1, 0),
           help: 'close the field with a quote, and write quotes inside it as ""',
         });
       }
@@ -254,10 +261,39 @@ export class CsvParser {
   }
 }
 
+/**
+ * Returns physical line `line` of the file, which must lie within record
+ * `record` of `block` (a record spans several lines only inside quotes).
+ * Long lines are cut to 200 characters.
+ */
+export function recordLineText(
+  block: CsvRecordBlock,
+  record: number,
+  line: number,
+): string {
+  return lineFrom(block.text, block.starts[record], line - block.lines[record]);
+}
+
+/** Returns the text of the line that starts `skip` line feeds after `start`. */
+function lineFrom(text: string, start: number, skip: number): string {
+  let at = start;
+  for (let k = 0; k < skip && at >= 0; k++) {
+    at = text.indexOf("\n", at);
+    if (at >= 0) at++;
+  }
+  if (at < 0) return "";
+  let end = text.indexOf("\n", at);
+  if (end < 0) end = text.length;
+  if (end > at && text.charCodeAt(end - 1) === CR) end--;
+  return text.slice(at, Math.min(end, at + 200));
+}
+
 /** Collects records into growable flat arrays. */
 class BlockBuilder {
   private count = 0;
   private lines: Int32Array;
+  private starts: Int32Array;
+  text = "";
   private offsets: Int32Array;
   private fields: string[];
   private fieldCount = 0;
@@ -267,17 +303,20 @@ class BlockBuilder {
   constructor(fieldCapacity: number) {
     this.lines = new Int32Array(Math.max(16, fieldCapacity >> 3));
     this.offsets = new Int32Array(this.lines.length + 1);
+    this.starts = new Int32Array(this.lines.length);
     this.fields = new Array<string>(fieldCapacity).fill("");
     this.fieldLines = new Int32Array(fieldCapacity);
     this.fieldColumns = new Int32Array(fieldCapacity);
   }
 
-  beginRecord(line: number): void {
+  beginRecord(line: number, start: number): void {
     if (this.count + 1 >= this.lines.length) {
       this.lines = grow(this.lines, this.lines.length * 2);
+      this.starts = grow(this.starts, this.lines.length);
       this.offsets = grow(this.offsets, this.lines.length + 1);
     }
     this.lines[this.count] = line;
+    this.starts[this.count] = start;
   }
 
   pushField(value: string, line: number, column: number): void {
@@ -310,6 +349,8 @@ class BlockBuilder {
     return {
       count: this.count,
       lines: this.lines,
+      text: this.text,
+      starts: this.starts,
       offsets: this.offsets,
       fields: this.fields,
       fieldLines: this.fieldLines,

@@ -15,6 +15,10 @@ export interface DataDiagnostic {
   readonly line: number;
   readonly column: number;
   readonly help?: string;
+  /** The text of the physical line, cut to 200 characters, to quote under the message. */
+  readonly lineText?: string;
+  /** How many characters from `column` the caret underlines (1 when absent). */
+  readonly length?: number;
 }
 
 /**
@@ -34,16 +38,29 @@ export class DataError extends Error {
   }
 }
 
-/** Renders a data diagnostic in the rustc-like layout the CLI uses. */
+/**
+ * Renders a data diagnostic in the layout of the spec diagnostics: the
+ * message, the position, the quoted line with a caret under the problem,
+ * and the help.
+ */
 export function formatDataDiagnostic(diagnostic: DataDiagnostic): string {
+  const { line, column, lineText } = diagnostic;
+  const quoted = line > 0 && lineText !== undefined;
+  const pad = " ".repeat(quoted ? String(line).length : 1);
   const location =
-    diagnostic.line > 0
-      ? `${diagnostic.file}:${diagnostic.line}:${diagnostic.column}`
-      : diagnostic.file;
+    line > 0 ? `${diagnostic.file}:${line}:${column}` : diagnostic.file;
   const lines = [
     `${diagnostic.severity}[${diagnostic.code}]: ${diagnostic.message}`,
-    `  --> ${location}`,
+    `${pad}--> ${location}`,
   ];
-  if (diagnostic.help !== undefined) lines.push(`  = help: ${diagnostic.help}`);
+  if (quoted) {
+    const width = Math.max(1, Math.min(diagnostic.length ?? 1, 200));
+    const caret = " ".repeat(Math.max(0, column - 1)) + "^".repeat(width);
+    lines.push(`${pad} |`, `${line} | ${lineText}`, `${pad} | ${caret}`);
+    if (diagnostic.help !== undefined) lines.push(`${pad} |`);
+  }
+  if (diagnostic.help !== undefined) {
+    lines.push(`${pad} = help: ${diagnostic.help}`);
+  }
   return `${lines.join("\n")}\n`;
 }

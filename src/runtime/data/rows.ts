@@ -11,7 +11,7 @@ import type {
   TableIr,
   TaskIr,
 } from "../../compiler/ir.js";
-import type { CsvRecordBlock } from "./csv.js";
+import { recordLineText, type CsvRecordBlock } from "./csv.js";
 import { DataError } from "./errors.js";
 
 /** The parts of a model IR the data stage reads. */
@@ -157,6 +157,8 @@ export class RowChecker {
         file: layout.file,
         line: block.lines[record],
         column: 1,
+        lineText: recordLineText(block, record, block.lines[record]),
+        length: recordLineText(block, record, block.lines[record]).length,
         help: "quote fields that contain the delimiter, or set `bad_rows skip` in the dataset to skip such rows",
       });
     }
@@ -170,7 +172,7 @@ export class RowChecker {
         if (missing) {
           if (feature.missing.policy === "error") {
             if (this.skip) return "missing_value";
-            throw this.missingError(block, at, feature.name);
+            throw this.missingError(block, record, at, feature.name);
           }
           this.numbers[f] = NaN;
           continue;
@@ -184,13 +186,15 @@ export class RowChecker {
             file: layout.file,
             line: block.fieldLines[at],
             column: block.fieldColumns[at],
+            lineText: recordLineText(block, record, block.fieldLines[at]),
+            length: value.length,
             help: "write a decimal number, add the value to `missing_values` if it means missing, or set `bad_rows skip`",
           });
         }
         this.numbers[f] = number;
       } else if (missing && feature.missing === "error") {
         if (this.skip) return "missing_value";
-        throw this.missingError(block, at, feature.name);
+        throw this.missingError(block, record, at, feature.name);
       }
     }
     for (let t = 0; t < this.tasks.length; t++) {
@@ -204,6 +208,8 @@ export class RowChecker {
           file: layout.file,
           line: block.fieldLines[at],
           column: block.fieldColumns[at],
+          lineText: recordLineText(block, record, block.fieldLines[at]),
+          length: fields[at].length,
           help: "labels must be 0 or 1; set `bad_rows skip` to skip such rows",
         });
       }
@@ -214,6 +220,7 @@ export class RowChecker {
 
   private missingError(
     block: CsvRecordBlock,
+    record: number,
     at: number,
     feature: string,
   ): DataError {
@@ -223,6 +230,8 @@ export class RowChecker {
       file: this.layout.file,
       line: block.fieldLines[at],
       column: block.fieldColumns[at],
+      lineText: recordLineText(block, record, block.fieldLines[at]),
+      length: Math.max(1, block.fields[at].length),
       help: "fill in the value, choose another `missing` policy for the feature, or set `bad_rows skip`",
     });
   }
