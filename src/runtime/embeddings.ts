@@ -127,51 +127,74 @@ export class EmbeddingTable {
    */
   applyUpdate(lr: number, scale: number): void {
     this.step += 1;
-    const dim = this.dim;
     const opt = this.optimizer;
-    const values = this.values;
+    if (opt.kind === "adam") {
+      this.updateAdam(opt, lr, scale);
+    } else if (opt.kind === "adagrad") {
+      this.updateAdagrad(lr, scale);
+    } else {
+      this.updateSgd(opt.momentum, lr, scale);
+    }
+    for (const row of this.touched) this.slotOf[row] = -1;
+    this.touched = [];
+  }
+
+  private updateAdam(
+    opt: Extract<SparseOptimizerIr, { kind: "adam" }>,
+    lr: number,
+    scale: number,
+  ): void {
+    const { dim, values, gradient } = this;
+    const { m, v } = this.slots;
+    const { beta1, beta2, epsilon } = opt;
+    const stepSize = lr / (1 - Math.pow(beta1, this.step));
+    const correction2Root = Math.sqrt(1 - Math.pow(beta2, this.step));
     for (let slot = 0; slot < this.touched.length; slot++) {
       const rowBase = this.touched[slot] * dim;
       const gradBase = slot * dim;
-      if (opt.kind === "adam") {
-        const m = this.slots.m;
-        const v = this.slots.v;
-        const correction1 = 1 - Math.pow(opt.beta1, this.step);
-        const correction2Root = Math.sqrt(1 - Math.pow(opt.beta2, this.step));
-        const stepSize = lr / correction1;
-        for (let j = 0; j < dim; j++) {
-          const g = this.gradient[gradBase + j] * scale;
-          const i = rowBase + j;
-          m[i] = opt.beta1 * m[i] + (1 - opt.beta1) * g;
-          v[i] = opt.beta2 * v[i] + (1 - opt.beta2) * g * g;
-          values[i] -=
-            (stepSize * m[i]) /
-            (Math.sqrt(v[i]) / correction2Root + opt.epsilon);
-        }
-      } else if (opt.kind === "adagrad") {
-        const accumulator = this.slots.accumulator;
-        for (let j = 0; j < dim; j++) {
-          const g = this.gradient[gradBase + j] * scale;
-          const i = rowBase + j;
-          accumulator[i] += g * g;
-          values[i] -= (lr * g) / (Math.sqrt(accumulator[i]) + ADAGRAD_EPSILON);
-        }
-      } else {
-        const momentum = this.slots.momentum;
-        for (let j = 0; j < dim; j++) {
-          const g = this.gradient[gradBase + j] * scale;
-          const i = rowBase + j;
-          if (momentum === undefined) {
-            values[i] -= lr * g;
-          } else {
-            momentum[i] = opt.momentum * momentum[i] + g;
-            values[i] -= lr * momentum[i];
-          }
+      for (let j = 0; j < dim; j++) {
+        const g = gradient[gradBase + j] * scale;
+        const i = rowBase + j;
+        m[i] = beta1 * m[i] + (1 - beta1) * g;
+        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+        values[i] -=
+          (stepSize * m[i]) / (Math.sqrt(v[i]) / correction2Root + epsilon);
+      }
+    }
+  }
+
+  private updateAdagrad(lr: number, scale: number): void {
+    const { dim, values, gradient } = this;
+    const { accumulator } = this.slots;
+    for (let slot = 0; slot < this.touched.length; slot++) {
+      const rowBase = this.touched[slot] * dim;
+      const gradBase = slot * dim;
+      for (let j = 0; j < dim; j++) {
+        const g = gradient[gradBase + j] * scale;
+        const i = rowBase + j;
+        accumulator[i] += g * g;
+        values[i] -= (lr * g) / (Math.sqrt(accumulator[i]) + ADAGRAD_EPSILON);
+      }
+    }
+  }
+
+  private updateSgd(momentumFactor: number, lr: number, scale: number): void {
+    const { dim, values, gradient } = this;
+    const { momentum } = this.slots;
+    for (let slot = 0; slot < this.touched.length; slot++) {
+      const rowBase = this.touched[slot] * dim;
+      const gradBase = slot * dim;
+      for (let j = 0; j < dim; j++) {
+        const g = gradient[gradBase + j] * scale;
+        const i = rowBase + j;
+        if (momentum === undefined) {
+          values[i] -= lr * g;
+        } else {
+          momentum[i] = momentumFactor * momentum[i] + g;
+          values[i] -= lr * momentum[i];
         }
       }
-      this.slotOf[this.touched[slot]] = -1;
     }
-    this.touched = [];
   }
 
   /** Drops the pending gradient without updating (after a failed step). */

@@ -154,9 +154,12 @@ export class FeatureLayer {
           plan.feature,
           "categorical",
         );
+        // An element loop: `out.set(rows.subarray(..))` allocates a view
+        // per row and was 3x slower at batch 2048.
         for (let i = 0; i < size; i++) {
           const src = checkRow(ids[i], table, plan.feature) * dim;
-          out.set(rows.subarray(src, src + dim), i * width + offset);
+          const dst = i * width + offset;
+          for (let j = 0; j < dim; j++) out[dst + j] = rows[src + j];
         }
         continue;
       }
