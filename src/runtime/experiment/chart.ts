@@ -78,6 +78,8 @@ interface PanelPoint {
 
 interface Panel {
   readonly title: string;
+  /** The x axis title, drawn at the right end below the axis. */
+  readonly xTitle: string;
   readonly top: number;
   readonly categories: readonly { readonly name: string; readonly x: number }[];
   readonly points: readonly PanelPoint[];
@@ -115,6 +117,8 @@ function renderPanel(panel: Panel, parts: string[]): void {
     `<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" class="axis"/>`,
     `<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" class="axis"/>`,
     `<text transform="translate(${left - 52} ${round((top + bottom) / 2)}) rotate(-90)" class="label" text-anchor="middle">test AUC</text>`,
+    // Rotated category labels hang left of their tick, so the right end is free.
+    `<text x="${right}" y="${bottom + 40}" class="label" text-anchor="end">${escapeXml(panel.xTitle)}</text>`,
   );
   for (const category of panel.categories) {
     parts.push(
@@ -164,6 +168,7 @@ export function renderChart(
   renderPanel(
     {
       title: `${experiment}: test AUC by variant (mean, ±1 std, min–max over seeds)`,
+      xTitle: "variant",
       top: 0,
       categories: summaries.map((s, i) => ({
         name: s.variant,
@@ -200,6 +205,7 @@ export function renderChart(
     renderPanel(
       {
         title: "Test AUC per scenario",
+        xTitle: "scenario",
         top: PANEL_HEIGHT,
         categories: scenarioNames.map((name, g) => ({
           name: `scenario ${name}`,
@@ -219,7 +225,7 @@ export function renderChart(
       `<rect x="${legendX}" y="${legendY - 9}" width="10" height="10" fill="${colorOf(i)}"/>`,
       `<text x="${legendX + 14}" y="${legendY}" class="tick">${escapeXml(s.variant)}</text>`,
     );
-    legendX += 24 + s.variant.length * 7;
+    legendX += 32 + s.variant.length * 7;
   });
   parts.push("</svg>", "");
   return parts.join("\n");

@@ -61,6 +61,8 @@ export async function evaluateRun(
     ...(backend === undefined ? {} : { backend }),
     seed: ir.train.seed,
     log: options.log,
+    // Inference never reads the learning-rate schedule; any length will do.
+    totalSteps: 1,
   });
   try {
     network.setState(readStateDirectory(finalDir));

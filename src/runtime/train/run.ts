@@ -186,6 +186,8 @@ async function completeExport(
     ...(backend === undefined ? {} : { backend }),
     seed: ir.train.seed,
     log,
+    // The export never reads the learning-rate schedule; any length will do.
+    totalSteps: 1,
   });
   try {
     network.setState(readStateDirectory(path.join(runDir, files.final)));
