@@ -23,6 +23,11 @@ import { cases } from "./cases.js";
 const BATCH = 6;
 const SCENARIO_OF_ROW = [0, 1, 2, 0, 2, 1];
 
+/** Rounds to 4 decimals so the fixture stays small; float32 keeps ~7 digits. */
+function short(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}
+
 function uniformMatrix(
   random: () => number,
   rows: number,
@@ -30,7 +35,7 @@ function uniformMatrix(
   limit: number,
 ) {
   return Array.from({ length: rows }, () =>
-    Array.from({ length: cols }, () => (2 * random() - 1) * limit),
+    Array.from({ length: cols }, () => short((2 * random() - 1) * limit)),
   );
 }
 
@@ -50,7 +55,9 @@ async function main() {
       const size = created.variable.size;
       // Positive around 1 for scales and variances, centred on 0 otherwise.
       const values = Array.from({ length: size }, () =>
-        created.init === "ones" ? 1 + 0.6 * (random() - 0.5) : random() - 0.5,
+        short(
+          created.init === "ones" ? 1 + 0.6 * (random() - 0.5) : random() - 0.5,
+        ),
       );
       weights[name] = {
         shape: [...shape],

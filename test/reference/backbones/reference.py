@@ -212,7 +212,8 @@ def run(forward):
         raise ValueError(f"weights the reference never read: {unused}")
 
     def flat(t):
-        return [float(v) for v in t.detach().reshape(-1)]
+        # Ten significant digits: well below the float32 error being tested.
+        return [float(f"{float(v):.10g}") for v in t.detach().reshape(-1)]
 
     gradients = {}
     for name, t in case.weights.items():
