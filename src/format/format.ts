@@ -49,9 +49,14 @@ export async function formatAst(
   text: string,
   path: string,
 ): Promise<string> {
-  const copy = cloneForPrinting(ast);
+  // Prettier turns CRLF and CR into LF before it reads positions, so the
+  // spans of a CRLF text would point past their nodes: such a text is
+  // parsed again in its LF form.
+  const normalized = text.replace(/\r\n?/g, "\n");
+  const tree = normalized === text ? ast : parseSpec(normalized, path).ast;
+  const copy = cloneForPrinting(tree);
   const parser = { parse: () => copy, astFormat: AST_FORMAT, locStart, locEnd };
-  return prettierFormat(text, {
+  return prettierFormat(normalized, {
     ...FORMAT_OPTIONS,
     filepath: path,
     parser: "hmdn-ast",

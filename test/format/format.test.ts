@@ -204,6 +204,11 @@ describe("formatter layout", () => {
       "model m {\r\n  a 1\r\n}\r\n",
       "model m {\n  a 1\n}\n",
     ],
+    [
+      "keeps comments and blank lines of a CRLF file",
+      "// head\r\nmodel m {\r\n  a 1 // one\r\n\r\n  /* two */\r\n  b 2\r\n}\r\n",
+      "// head\nmodel m {\n  a 1 // one\n\n  /* two */\n  b 2\n}\n",
+    ],
     ["formats an empty file as empty", "\n\n", ""],
     [
       "keeps a file of comments only",
