@@ -8,6 +8,7 @@ import type {
   FeatureSlice,
   Initializer,
 } from "./backbones/types.js";
+import { backbones } from "./backbones/index.js";
 import { linear, oneHotFloat } from "./ops.js";
 import { ResidualQuantizer } from "./quantizer.js";
 import type { QuantizerOutput } from "./quantizer.js";
@@ -64,18 +65,9 @@ interface ViewProjection {
   readonly bias: tf.Variable;
 }
 
-/**
- * Loads the backbone registry. The import is dynamic so a missing backbone
- * module fails only the models that need it.
- */
-export async function defaultBackbone(
-  kind: BackboneIr["kind"],
-): Promise<BackboneFactory> {
-  const specifier = "./backbones/index.js";
-  const module = (await import(specifier)) as {
-    backbones: Record<BackboneIr["kind"], BackboneFactory>;
-  };
-  const factory = module.backbones[kind];
+/** Returns the registered backbone factory for `kind`. */
+export function defaultBackbone(kind: BackboneIr["kind"]): BackboneFactory {
+  const factory = backbones[kind];
   if (factory === undefined) {
     throw new Error(`no backbone is registered for kind "${kind}"`);
   }

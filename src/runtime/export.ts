@@ -565,7 +565,7 @@ export async function loadExportedModel(
     );
   }
   const kind = decodeConfig<ModelIr>(coreLayer.config.ir).backbone.kind;
-  backboneFactories.set(kind, backbone ?? (await defaultBackbone(kind)));
+  backboneFactories.set(kind, backbone ?? defaultBackbone(kind));
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
   const buffers = await Promise.all(
     json.weightsManifest.flatMap((group) =>

@@ -61,7 +61,7 @@ export async function createNetwork(
 ): Promise<Network> {
   const log = options.log ?? (() => {});
   const backend = await selectBackend(options.backend, log);
-  const factory = options.backbone ?? (await defaultBackbone(ir.backbone.kind));
+  const factory = options.backbone ?? defaultBackbone(ir.backbone.kind);
   const totalSteps =
     options.totalSteps !== undefined ? options.totalSteps : ir.train.maxSteps;
   // Limitation: without a step count the cosine schedule cannot decay.

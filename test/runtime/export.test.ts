@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   exportedModelInputs,
   loadExportedModel,
+  writeInitialModel,
 } from "../../src/runtime/export.js";
 import { createNetwork } from "../../src/runtime/network.js";
 import {
@@ -112,4 +113,22 @@ describe("tfjs export", () => {
       expect(values[i * 2 + 1]).toBeCloseTo(expected.like[i], 6);
     }
   }, 60_000);
+
+  it("writes an initial model equal to a fresh network", async () => {
+    const directory = await temporaryDirectory();
+    const ir = testIr({ dropout: 0.1 });
+    await writeInitialModel(ir, TEST_PRE, directory, { backend: "cpu" });
+    const network = await createNetwork(ir, TEST_PRE, { backend: "cpu" });
+    const expected = network.predict(testBatch(16, 300));
+    network.dispose();
+    const model = await loadExportedModel(directory);
+    const inputs = exportedModelInputs(ir, testBatch(16, 300));
+    const output = model.predict(inputs) as tf.Tensor;
+    const values = output.dataSync();
+    for (let i = 0; i < 16; i++) {
+      expect(values[i * 2]).toBeCloseTo(expected.click[i], 6);
+    }
+    tf.dispose([...inputs, output]);
+    model.dispose();
+  });
 });
