@@ -174,9 +174,14 @@ export function createProgressListener(
             event.bestEpoch === null
               ? ""
               : `, keeping epoch ${event.bestEpoch + 1}`;
+          const how = {
+            completed: "training completed",
+            maxSteps: "training reached max_steps",
+            earlyStop: "training stopped early",
+          }[event.reason];
           printLine(
-            `training ended (${event.reason}) at step ${event.step} after ` +
-              `${formatDuration(event.trainSeconds)} of steps${best}`,
+            `${how} at step ${event.step} (${formatDuration(event.trainSeconds)} ` +
+              `in training steps)${best}`,
           );
         }
         return;
