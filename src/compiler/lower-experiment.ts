@@ -56,6 +56,8 @@ interface Candidate {
 interface ResolvedVary {
   readonly path: string;
   readonly vary: TreeVary;
+  /** Set when the path ends in a call argument (`train.optimizer.lr`). */
+  readonly argument: CallArgument | null;
   readonly values: readonly {
     readonly value: Value;
     readonly setting: SettingValue;
@@ -94,7 +96,7 @@ export function lowerExperiment(
       const settings: Record<string, number | string | boolean> = {};
       for (const { vary, index } of combination) {
         const value = vary.values[index];
-        variantBody = applyPath(variantBody, vary.vary, value.value);
+        variantBody = applyPath(variantBody, vary, value.value);
         settings[vary.path] =
           typeof value.setting === "object" && value.setting !== null
             ? formatSetting(value.setting)
@@ -248,6 +250,7 @@ function resolveVary(
   let signature: BlockSignature | null = modelSignature;
   let block: TreeBlock | null = base;
   let leaf: KeySignature | null = null;
+  let argument: CallArgument | null = null;
   for (let index = 0; index < segments.length; index++) {
     const segment = segments[index];
     if (signature === null)
@@ -265,6 +268,13 @@ function resolveVary(
     const entry: TreeEntry | undefined = block?.entries.find(
       (candidate) => candidate.key === key.key,
     );
+    if (index === segments.length - 2 && key.type?.t === "call") {
+      const resolved = resolveArgument(vary, index, key, entry, context);
+      if (resolved === null) return null;
+      argument = resolved.argument;
+      leaf = resolved.leaf;
+      break;
+    }
     if (index === segments.length - 1) {
       if (key.named === true || key.type === undefined) {
         return badPath(
@@ -342,7 +352,66 @@ function resolveVary(
   });
   if (values.some((value) => value === null)) return null;
   const path = segments.map((segment) => segment.name).join(".");
-  return { path, vary, values: values as ResolvedVary["values"] };
+  return { path, vary, argument, values: values as ResolvedVary["values"] };
+}
+
+/** The call whose argument a vary path sets. */
+interface CallArgument {
+  readonly callee: string;
+  readonly name: string;
+  /** The callee's argument names in positional order. */
+  readonly order: readonly string[];
+}
+
+/**
+ * Resolves the last segment of `optimizer.lr` against the callee the base
+ * model writes (or the key's default callee).
+ */
+function resolveArgument(
+  vary: TreeVary,
+  index: number,
+  key: KeySignature,
+  entry: TreeEntry | undefined,
+  context: LoweringContext,
+): { argument: CallArgument; leaf: KeySignature } | null {
+  if (key.type?.t !== "call") return null;
+  const written = entry?.values[0];
+  const defaultKind = (key.default as { kind?: SettingValue } | undefined)
+    ?.kind;
+  const callee =
+    written?.kind === "Call"
+      ? written.callee.name
+      : written?.kind === "Identifier"
+        ? written.name
+        : String(defaultKind);
+  const option = key.type.options[callee];
+  if (option === undefined) return null;
+  const segment = vary.node.path.segments[index + 1];
+  const argument = option.args.find(
+    (candidate) => candidate.name === segment.name,
+  );
+  if (argument === undefined) {
+    badPath(
+      vary,
+      index + 1,
+      `is not an argument of \`${callee}\``,
+      option.args.map((candidate) => candidate.name),
+      context,
+    );
+    return null;
+  }
+  return {
+    argument: {
+      callee,
+      name: argument.name,
+      order: option.args.map((candidate) => candidate.name),
+    },
+    leaf: {
+      key: `${callee}(${argument.name}:)`,
+      doc: argument.doc,
+      type: argument.type,
+    },
+  };
 }
 
 function badPath(
@@ -361,23 +430,74 @@ function badPath(
       label: "invalid path segment",
       help:
         didYouMean(suggestSimilar(segment.name, candidates)) ??
-        "a vary path names a setting of the base model, e.g. `hierarchy.levels` or `train.batch`",
+        (candidates.length > 0
+          ? `expected one of ${candidates.map((candidate) => `\`${candidate}\``).join(", ")}`
+          : "a vary path names a setting of the base model, e.g. `hierarchy.levels` or `train.batch`"),
     }),
   );
   return null;
 }
 
 /** Returns `block` with the setting at the vary's path set to `value`. */
-function applyPath(block: TreeBlock, vary: TreeVary, value: Value): TreeBlock {
+function applyPath(
+  block: TreeBlock,
+  resolved: ResolvedVary,
+  value: Value,
+): TreeBlock {
+  const { vary, argument } = resolved;
   const segments = vary.node.path.segments.map((segment) => segment.name);
-  return setAt(block, segments, vary, value);
+  if (argument === null) {
+    return setAt(block, segments, vary, (head) =>
+      value.kind === "ListValue" && findsMany(head) ? value.items : [value],
+    );
+  }
+  return setAt(block, segments.slice(0, -1), vary, (_head, existing) => [
+    withArgument(existing?.values[0], argument, value, vary),
+  ]);
 }
 
+/** Builds `callee(.., name: value)` from the written call, keeping its other arguments. */
+function withArgument(
+  written: Value | undefined,
+  argument: CallArgument,
+  value: Value,
+  vary: TreeVary,
+): Value {
+  const loc = vary.node.loc;
+  const identifier = (name: string) => ({
+    kind: "Identifier" as const,
+    loc,
+    name,
+  });
+  const kept =
+    written?.kind === "Call" && written.callee.name === argument.callee
+      ? written.args
+          .map((item, index) => ({
+            ...item,
+            name: item.name ?? identifier(argument.order[index] ?? ""),
+          }))
+          .filter((item) => item.name.name !== argument.name)
+      : [];
+  return {
+    kind: "Call",
+    loc,
+    callee: identifier(argument.callee),
+    args: [
+      ...kept,
+      { kind: "Argument", loc, name: identifier(argument.name), value },
+    ],
+  };
+}
+
+/** Returns `block` with the entry at `segments` given the values `makeValues` builds. */
 function setAt(
   block: TreeBlock,
   segments: readonly string[],
   vary: TreeVary,
-  value: Value,
+  makeValues: (
+    key: string,
+    existing: TreeEntry | undefined,
+  ) => readonly Value[],
 ): TreeBlock {
   const [head, ...rest] = segments;
   const entries = [...block.entries];
@@ -399,8 +519,7 @@ function setAt(
     const replacement: TreeEntry = {
       ...at,
       key: head,
-      values:
-        value.kind === "ListValue" && findsMany(head) ? value.items : [value],
+      values: makeValues(head, index >= 0 ? entries[index] : undefined),
       block: index >= 0 ? entries[index].block : null,
     };
     if (index >= 0) entries[index] = replacement;
@@ -416,8 +535,13 @@ function setAt(
   };
   const updated: TreeEntry =
     existing === undefined
-      ? { ...at, key: head, values: [], block: setAt(inner, tail, vary, value) }
-      : { ...existing, block: setAt(inner, tail, vary, value) };
+      ? {
+          ...at,
+          key: head,
+          values: [],
+          block: setAt(inner, tail, vary, makeValues),
+        }
+      : { ...existing, block: setAt(inner, tail, vary, makeValues) };
   if (index >= 0) entries[index] = updated;
   else entries.push(updated);
   return { ...block, entries };

@@ -40,6 +40,8 @@ export interface BlockSummary {
  * Hidden width assumed for the `modulate` gate of backbones other than
  * PEPNet, whose IR does not carry one.
  */
+// Limitation: the runtime chooses this width; the FLOPs and parameters of
+// the modulate gate are estimates until the IR carries it.
 export const MODULATE_HIDDEN = 64;
 
 const none: ParamCount = { fixed: 0, scaled: [] };

@@ -68,7 +68,11 @@ export interface IrReadResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Parses and validates the text of an IR file a user hands in. */
+/**
+ * Parses and validates the text of an IR file a user hands in.
+ */
+// Limitation: every HMD3xxx diagnostic spans the whole file; the message
+// names the JSON path, but the span is not narrowed to that value.
 export function validateIrText(text: string, file: string): IrReadResult {
   const whole: Span = { start: 0, end: text.length };
   let value: unknown;
