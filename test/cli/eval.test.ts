@@ -24,7 +24,7 @@ beforeAll(() => {
   if (trained.status !== 0) {
     throw new Error(`training failed:\n${trained.stderr}`);
   }
-});
+}, 180_000);
 
 afterAll(() => {
   fs.rmSync(workspace, { recursive: true, force: true });

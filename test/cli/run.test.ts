@@ -34,7 +34,7 @@ experiment depth {
     "3",
     "--quiet",
   ]);
-});
+}, 180_000);
 
 afterAll(() => {
   fs.rmSync(workspace, { recursive: true, force: true });

@@ -23,7 +23,7 @@ beforeAll(() => {
     "--out",
     firstRun(),
   ]);
-});
+}, 180_000);
 
 afterAll(() => {
   fs.rmSync(workspace, { recursive: true, force: true });
@@ -135,50 +135,56 @@ describe("hmdnc train", () => {
     );
   });
 
-  it("resumes after SIGKILL to the same weights and metrics", async () => {
-    const killed = path.join(workspace, "killed");
-    const child = startCli([
-      "train",
-      path.join(workspace, "tiny.hmdn"),
-      "--out",
-      killed,
-    ]);
-    await new Promise<void>((resolve) => {
-      let seen = "";
-      child.stderr.on("data", (chunk: Buffer) => {
-        seen += chunk.toString();
-        // Plain progress prints every 2nd step; step 6 has a checkpoint.
-        if (seen.includes("step 8/22")) {
-          child.kill("SIGKILL");
-        }
+  it(
+    "resumes after SIGKILL to the same weights and metrics",
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      const killed = path.join(workspace, "killed");
+      const child = startCli([
+        "train",
+        path.join(workspace, "tiny.hmdn"),
+        "--out",
+        killed,
+      ]);
+      await new Promise<void>((resolve) => {
+        let seen = "";
+        child.stderr.on("data", (chunk: Buffer) => {
+          seen += chunk.toString();
+          // Plain progress prints every 2nd step; step 6 has a checkpoint.
+          if (seen.includes("step 8/22")) {
+            child.kill("SIGKILL");
+          }
+        });
+        child.on("exit", () => resolve());
       });
-      child.on("exit", () => resolve());
-    });
-    expect(fs.existsSync(path.join(killed, "metrics.json"))).toBe(false);
-    expect(
-      fs.readdirSync(path.join(killed, "checkpoints")).length,
-    ).toBeGreaterThan(0);
+      expect(fs.existsSync(path.join(killed, "metrics.json"))).toBe(false);
+      expect(
+        fs.readdirSync(path.join(killed, "checkpoints")).length,
+      ).toBeGreaterThan(0);
 
-    const resumed = runCli(["train", "--resume", killed]);
-    expect(resumed.stderr).toMatch(/resuming at step (6|9|12)/);
-    expect(resumed.status).toBe(0);
-    expect(
-      withoutTiming(readJsonFile(path.join(killed, "metrics.json"))),
-    ).toEqual(
-      withoutTiming(readJsonFile(path.join(firstRun(), "metrics.json"))),
-    );
-    const finalState = (run: string) =>
-      fs.readFileSync(path.join(run, "final/state.bin"));
-    expect(finalState(killed).equals(finalState(firstRun()))).toBe(true);
-    const steps = fs
-      .readFileSync(path.join(killed, "log.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { type: string; step: number })
-      .filter((record) => record.type === "step")
-      .map((record) => record.step);
-    expect(steps).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
-  });
+      const resumed = runCli(["train", "--resume", killed]);
+      expect(resumed.stderr).toMatch(/resuming at step (6|9|12)/);
+      expect(resumed.status).toBe(0);
+      expect(
+        withoutTiming(readJsonFile(path.join(killed, "metrics.json"))),
+      ).toEqual(
+        withoutTiming(readJsonFile(path.join(firstRun(), "metrics.json"))),
+      );
+      const finalState = (run: string) =>
+        fs.readFileSync(path.join(run, "final/state.bin"));
+      expect(finalState(killed).equals(finalState(firstRun()))).toBe(true);
+      const steps = fs
+        .readFileSync(path.join(killed, "log.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { type: string; step: number })
+        .filter((record) => record.type === "step")
+        .map((record) => record.step);
+      expect(steps).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    },
+  );
 
   it("stops on a non-finite loss with the step in the message", () => {
     const dir = makeWorkspace(tinySpec({ lr: "sgd(lr: 1e30)" }));
