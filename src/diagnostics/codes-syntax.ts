@@ -72,6 +72,11 @@ export const syntaxCodes = {
     title: "unmatched closing delimiter",
     slug: "unmatched-delimiter",
   },
+  HMD1108: {
+    severity: "error",
+    title: "nesting too deep",
+    slug: "nesting-too-deep",
+  },
 } as const satisfies CodeTable;
 
 /** A code of this band. */

@@ -7,7 +7,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { Source } from "../diagnostics/span.js";
 import type { SpecFile } from "./ast.js";
 import { getParser } from "./grammar.js";
-import { lex } from "./lexer.js";
+import { lex, limitNesting } from "./lexer.js";
 import { describeParseErrors, errorOffset } from "./messages.js";
 import { buildAst } from "./to-ast.js";
 
@@ -39,18 +39,20 @@ export interface ParseResult {
 export function parseSpec(text: string, path: string): ParseResult {
   const source = new Source(text, path);
   const lexed = lex(source);
+  const limited = limitNesting(lexed.tokens, source);
+  const tokens = limited.tokens;
   const parser = getParser();
-  parser.input = lexed.tokens;
+  parser.input = tokens;
   const cst = parser.file();
   const errors = parser.errors;
 
-  const positions = { source, tokens: lexed.tokens };
+  const positions = { source, tokens };
   const errorOffsets = new Set(
     errors.map((error) => errorOffset(error, positions)),
   );
   const built = buildAst(cst, {
     source,
-    tokens: lexed.tokens,
+    tokens,
     comments: lexed.comments,
     errorOffsets,
   });
@@ -59,10 +61,20 @@ export function parseSpec(text: string, path: string): ParseResult {
     blockOwners: built.blockOwners,
   });
 
+  // Past a nesting cut every open construct looks unclosed; the HMD1108
+  // diagnostic already explains that, so those reports are left out.
+  const cut = limited.diagnostic === undefined ? [] : [limited.diagnostic];
+  const cutAt = tokens.at(-1);
+  const cutOffset =
+    cut.length === 0 || cutAt === undefined
+      ? Number.POSITIVE_INFINITY
+      : cutAt.startOffset + cutAt.image.length;
   const diagnostics = [
     ...lexed.diagnostics,
-    ...parseDiagnostics,
-    ...built.diagnostics,
+    ...cut,
+    ...[...parseDiagnostics, ...built.diagnostics].filter(
+      (item) => item.span.start < cutOffset,
+    ),
   ].sort((a, b) => a.span.start - b.span.start);
   return { ast: built.ast, diagnostics, source };
 }

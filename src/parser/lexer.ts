@@ -12,6 +12,12 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../diagnostics/span.js";
 import {
   DashedName,
+  LBracket,
+  LCurly,
+  LParen,
+  RBracket,
+  RCurly,
+  RParen,
   NumberLiteral,
   SingleQuotedString,
   StringLiteral,
@@ -180,6 +186,47 @@ function singleQuoted(source: Source, token: IToken): Diagnostic {
     help: `strings are written with double quotes: \`"${body}"\``,
     fix: { span, replacement: `"${body}"` },
   });
+}
+
+/**
+ * The deepest nesting of `{`, `[` and `(` a file may use. Real specs nest
+ * about four levels. The limit keeps the recursive parser and every tree
+ * walk after it far from the call stack limit: Chevrotain overflowed the
+ * default Node.js stack at about 1000 levels of closed lists and at 200
+ * levels of unclosed ones, whose recovery also takes quadratic time.
+ */
+export const MAX_NESTING = 64;
+
+/**
+ * Cuts the token stream before the first opener that nests deeper than
+ * `MAX_NESTING`, and reports it as HMD1108. The parser then reports the
+ * cut-off constructs as unclosed.
+ */
+export function limitNesting(
+  tokens: IToken[],
+  source: Source,
+): { tokens: IToken[]; diagnostic?: Diagnostic } {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i].tokenType;
+    if (type === LCurly || type === LBracket || type === LParen) depth++;
+    else if (type === RCurly || type === RBracket || type === RParen) {
+      depth = Math.max(0, depth - 1);
+    }
+    if (depth <= MAX_NESTING) continue;
+    const token = tokens[i];
+    return {
+      tokens: tokens.slice(0, i),
+      diagnostic: diagnostic("HMD1108", {
+        file: source.path,
+        span: { start: token.startOffset, end: token.startOffset + 1 },
+        message: `\`${token.image}\` nests deeper than ${MAX_NESTING} levels`,
+        label: "the parser stops here",
+        help: "flatten the nesting; no spec needs this many levels of blocks, lists and calls",
+      }),
+    };
+  }
+  return { tokens };
 }
 
 /** A decoded string literal and the problems found in its escapes. */

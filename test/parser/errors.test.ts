@@ -328,6 +328,31 @@ describe("cut-off input", () => {
   });
 });
 
+describe("deep nesting", () => {
+  const inputs: [string, string][] = [
+    ["closed lists", `model m { a ${"[".repeat(5000)}${"]".repeat(5000)} }`],
+    ["unclosed lists", `model m { a ${"[".repeat(100000)}`],
+    ["unclosed blocks", `model m { ${"a { ".repeat(5000)}`],
+    ["unclosed calls", `model m { a ${"f(".repeat(5000)}`],
+  ];
+  for (const [name, text] of inputs) {
+    it(`stops ${name} at 64 levels`, () => {
+      const result = parseSpec(text, "deep.hmdn");
+      const codes = result.diagnostics.map((item) => item.code);
+      expect(codes).toContain("HMD1108");
+      const limit = result.diagnostics.find((item) => item.code === "HMD1108");
+      // The 65th opener: `model m {` is the first level of the file.
+      const openers = [...text.matchAll(/[[{(]/g)].map((match) => match.index);
+      expect(limit?.span.start).toBe(openers[64]);
+    });
+  }
+
+  it("accepts 64 levels", () => {
+    const text = `model m { a ${"[".repeat(63)}${"]".repeat(63)} }`;
+    expect(parseSpec(text, "deep.hmdn").diagnostics).toEqual([]);
+  });
+});
+
 describe("recovery", () => {
   it("reports errors in several declarations of one file", () => {
     const text = "model a { x 1 2 }\nmodel b { y }\nmodel c { z [1 }";
