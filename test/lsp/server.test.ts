@@ -282,6 +282,44 @@ describe("language server requests", () => {
     );
   });
 
+  it("goes to the definition of a feature", async () => {
+    const dataUri = fileUri(dataPath);
+    await client.nextDiagnostics(dataUri, await open(dataUri, dataText));
+    const locations = await client.request<Location[]>(
+      "textDocument/definition",
+      {
+        textDocument: { uri: dataUri },
+        position: positionOf(
+          dataText,
+          "gauc(by: user_id)",
+          "gauc(by: u".length,
+        ),
+      },
+    );
+    expect(locations.map((item) => item.uri)).toEqual([dataUri]);
+    expect(locations[0].range.start).toEqual(
+      positionOf(dataText, "categorical user_id", "categorical ".length),
+    );
+    await close(dataUri);
+  });
+
+  it("shows table shapes in a features block", async () => {
+    const dataUri = fileUri(dataPath);
+    await client.nextDiagnostics(dataUri, await open(dataUri, dataText));
+    const hover = await client.request<{ contents: { value: string } } | null>(
+      "textDocument/hover",
+      {
+        textDocument: { uri: dataUri },
+        position: positionOf(dataText, "group user", 2),
+      },
+    );
+    const text = hover?.contents.value ?? "";
+    expect(text).toMatch(/^\*\*group\*\*: /);
+    expect(text).toContain("| table user_id | [B, 16] | rows(user_id) x 16 |");
+    expect(text).not.toContain("table video_id");
+    await close(dataUri);
+  });
+
   it("goes to the file of an import", async () => {
     const locations = await client.request<Location[]>(
       "textDocument/definition",
