@@ -119,6 +119,7 @@ describe("dataset batches", () => {
           meta.lines.forEach((line, i) => {
             const user = (line - 2) % 9;
             const id = meta.groups![i];
+            expect(meta.groupValues![i]).toBe(`u${user}`);
             if (ids.has(user)) expect(ids.get(user)).toBe(id);
             ids.set(user, id);
           });

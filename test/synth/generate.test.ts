@@ -37,6 +37,10 @@ describe("synthetic data", () => {
     expect(text(500, 8)).not.toBe(text(500, 7));
   });
 
+  it("makes shorter files prefixes of longer ones", () => {
+    expect(text(1000, 7).startsWith(text(400, 7))).toBe(true);
+  });
+
   it("writes the documented columns and row count", () => {
     const csv = text(1000, 1);
     expect(csv.split("\n")[0]).toBe(SYNTH_COLUMNS.join(","));

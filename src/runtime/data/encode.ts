@@ -39,6 +39,8 @@ export interface BatchMeta {
    * or `null` when the model has no `gaucBy` column.
    */
   readonly groups: Int32Array | null;
+  /** The raw GAUC group value of every row (e.g. the user id), or `null` like `groups`. */
+  readonly groupValues: readonly string[] | null;
   /** The physical line of every row in the CSV file. */
   readonly lines: Int32Array;
 }
@@ -246,11 +248,13 @@ export class RowStore {
     const weights = new Float32Array(size);
     weights.fill(1, 0, count);
     const rawScenario = gatherInt(this.rawScenario, 0);
-    const scenarioValues: string[] = new Array<string>(size);
-    for (let k = 0; k < size; k++) {
-      scenarioValues[k] =
-        k < count ? dictionaries.scenario.values[rawScenario[k]] : "";
-    }
+    const scenarioValues = lookUp(
+      rawScenario,
+      count,
+      dictionaries.scenario.values,
+    );
+    const group = dictionaries.group;
+    const groups = group === null ? null : gatherInt(this.group, -1);
     return {
       batch: {
         size,
@@ -263,11 +267,24 @@ export class RowStore {
       },
       meta: {
         scenarioValues,
-        groups: dictionaries.group === null ? null : gatherInt(this.group, -1),
+        groups,
+        groupValues:
+          groups === null ? null : lookUp(groups, count, group!.values),
         lines: gatherInt(this.line, 0),
       },
     };
   }
+}
+
+/** Maps the first `count` ids to their values; padding rows get "". */
+function lookUp(
+  ids: Int32Array,
+  count: number,
+  values: readonly string[],
+): string[] {
+  const out = new Array<string>(ids.length);
+  for (let k = 0; k < ids.length; k++) out[k] = k < count ? values[ids[k]] : "";
+  return out;
 }
 
 const enum Plan {
