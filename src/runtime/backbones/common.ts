@@ -1,14 +1,14 @@
 /**
  * Building blocks shared by the backbones: activations, normalisation,
- * dense layers (plain and stacked), MLPs, the gate unit, the HMDN input
+ * dense layers, MLPs and experts, the gate unit, the HMDN input
  * modulation, scenario embeddings and the task towers.
  *
  * Experts, units and towers are kept as separate `[B, d]` activations with
  * their own variables, and every product is a plain `linear`. The reason
  * is speed: the tfjs wasm backend (4.22) ran a `BatchMatMul` with a batch
  * dimension above 1 about 50x slower than the same work as separate 2-D
- * products (4 x [2048, 256] x [256, 128] on 2 cores). Per-row generated weights (APG, M2M) are applied
- * with element-wise products and outer products instead.
+ * products (4 x [2048, 256] x [256, 128] on 2 cores). Per-row generated
+ * weights (APG, M2M) are applied with element-wise and outer products.
  *
  * Per-scenario choices never use `gather` (its gradient needs
  * `UnsortedSegmentSum`, which the wasm backend lacks): every scenario's
@@ -38,8 +38,8 @@ export const BATCH_NORM_MOMENTUM = 0.99;
 /**
  * Hidden width of the HMDN modulation gate unit for backbones that have no
  * gate width of their own (PEPNet uses its `gate_hidden`).
+ * Limitation: fixed, because the IR has no setting for this width yet.
  */
-// Limitation: fixed, because the IR has no setting for this width yet.
 export const MODULATION_HIDDEN = 64;
 
 /** Applies an activation function element-wise. */
@@ -150,33 +150,32 @@ export function updateMovingAverage(state: tf.Variable, batch: tf.Tensor) {
 /** A dense layer `x W + b` on a plain activation. */
 export interface DenseLayer {
   readonly kernel: tf.Variable;
-  readonly bias: tf.Variable | null;
+  readonly bias: tf.Variable;
   apply(x: tf.Tensor2D): tf.Tensor2D;
 }
 
-/** Creates `<prefix>/kernel` `[in, out]` and, unless `bias` is false, `<prefix>/bias`. */
+/**
+ * Creates `<prefix>/kernel` `[in, out]` (Glorot uniform, or zeros with
+ * `zeroInit`) and `<prefix>/bias` `[out]` (zeros).
+ */
 export function createDense(
   context: BackboneContext,
   prefix: string,
   inDim: number,
   outDim: number,
-  options: { bias?: boolean; zeroInit?: boolean } = {},
+  options: { zeroInit?: boolean } = {},
 ): DenseLayer {
   const kernel = context.weight(
     `${prefix}/kernel`,
     [inDim, outDim],
     options.zeroInit ? "zeros" : "glorot_uniform",
   );
-  const bias =
-    options.bias === false
-      ? null
-      : context.weight(`${prefix}/bias`, [outDim], "zeros");
+  const bias = context.weight(`${prefix}/bias`, [outDim], "zeros");
   return {
     kernel,
     bias,
     apply(x) {
-      const y = linear(x, kernel as tf.Tensor2D);
-      return bias ? tf.add(y, bias) : y;
+      return tf.add(linear(x, kernel as tf.Tensor2D), bias);
     },
   };
 }
@@ -576,16 +575,14 @@ export function createTowers(
     inDims,
     apply(unitInput, inputs, gate) {
       return tasks.map((_, t) => {
+        // Gates are shared by the task's units, so each is computed once.
+        const scales = inDims[t].map((_, i) => gate?.(t, i) ?? null);
+        const depth = scales.length - 1;
         const logits: tf.Tensor2D[] = [];
         for (let u = firstUnit[t]; u < firstUnit[t] + unitCount[t]; u++) {
           const { hidden, logit } = layers[u];
-          const depth = hidden.inDims.length;
-          const h = hidden.apply(
-            unitInput(u),
-            inputs,
-            gate ? (i) => gate(t, i) : undefined,
-          );
-          const scale = gate?.(t, depth) ?? null;
+          const h = hidden.apply(unitInput(u), inputs, (i) => scales[i]);
+          const scale = scales[depth];
           logits.push(logit.apply(scale ? tf.mul(h, scale) : h));
         }
         const stacked = logits.length === 1 ? logits[0] : tf.concat(logits, 1);

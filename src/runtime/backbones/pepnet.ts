@@ -47,6 +47,11 @@ export const pepnet: BackboneFactory = (context) => {
   const style = layerStyle(ir);
   const inputDim = context.inputDim;
   const condition = usesCondition(use);
+  if (condition && !ir.epnet && !ir.ppnet) {
+    throw new Error(
+      `backbone pepnet: hierarchy use "${use}" needs epnet or ppnet, because s_D joins their gate inputs`,
+    );
+  }
   const conditionDim = condition ? context.hierarchyDim : 0;
   const modulation = usesModulation(use)
     ? createModulation(context, ir.gateHidden)
