@@ -176,16 +176,18 @@ export class ModelCore {
           : tf.slice(embeddings, [0, run.offset], [-1, run.width]),
       );
       const input = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-      return tf.add(
-        linear(input, view.kernel as tf.Tensor2D),
-        view.bias,
-      ) as tf.Tensor2D;
+      return linear(
+        input,
+        view.kernel as tf.Tensor2D,
+        view.bias as tf.Tensor1D,
+      );
     });
     if (this.viewMerge === null) return projected[0];
-    return tf.add(
-      linear(tf.concat(projected, 1), this.viewMerge.kernel as tf.Tensor2D),
-      this.viewMerge.bias,
-    ) as tf.Tensor2D;
+    return linear(
+      tf.concat(projected, 1),
+      this.viewMerge.kernel as tf.Tensor2D,
+      this.viewMerge.bias as tf.Tensor1D,
+    );
   }
 
   /**

@@ -25,9 +25,41 @@ const linearWithGradient = tf.customGrad(
   }) as unknown as Parameters<typeof tf.customGrad>[0],
 );
 
-/** Computes `x @ w` for `x: [n, in]`, `w: [in, out]` with a transpose-free gradient. */
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  return linearWithGradient(x, w) as tf.Tensor2D;
+const linearBiasWithGradient = tf.customGrad(
+  // tfjs types the custom function's parameters as one rest array.
+  ((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.fused.matMul({
+        a: x as tf.Tensor2D,
+        b: w as tf.Tensor2D,
+        bias: b,
+      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedX, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(savedW));
+        const dw = tf.matMul(tf.transpose(savedX), dy as tf.Tensor2D);
+        // The bias gradient as `1^T dy`: on wasm a column sum over the
+        // batch axis is ~15x slower than this product (batch 2048).
+        const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
+        const db = tf.reshape(tf.matMul(ones, dy as tf.Tensor2D), [-1]);
+        return [dx, dw, db];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+);
+
+/**
+ * Computes `x @ w (+ bias)` for `x: [n, in]`, `w: [in, out]`, `bias: [out]`
+ * with a gradient that uses no transposed `matMul` and no column sum.
+ */
+export function linear(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  bias?: tf.Tensor1D,
+): tf.Tensor2D {
+  if (bias === undefined) return linearWithGradient(x, w) as tf.Tensor2D;
+  return linearBiasWithGradient(x, w, bias) as tf.Tensor2D;
 }
 
 const batchedLinearWithGradient = tf.customGrad(

@@ -163,3 +163,40 @@ describe.each(BACKENDS)("core blocks on %s", (backend) => {
     params.dispose();
   });
 });
+
+describe.each(["cpu", "wasm"])("linear with bias on %s", (backend) => {
+  beforeAll(async () => {
+    await selectBackend(backend, () => {});
+  });
+
+  it("matches matMul plus bias and its stock gradients", async () => {
+    const { linear } = await import("../../src/runtime/ops.js");
+    const random = new Random(9);
+    const x = tf.tensor2d(random.fillNormal(new Float32Array(12), 1), [4, 3]);
+    const w = tf.tensor2d(random.fillNormal(new Float32Array(6), 1), [3, 2]);
+    const b = tf.tensor1d([0.5, -1]);
+    const dy = tf.tensor2d(random.fillNormal(new Float32Array(8), 1), [4, 2]);
+    const ours = tf.grads((x, w, b) =>
+      tf.sum(
+        tf.mul(
+          linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D),
+          dy,
+        ),
+      ),
+    )([x, w, b]);
+    const stock = tf.grads((x, w, b) =>
+      tf.sum(
+        tf.mul(tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b), dy),
+      ),
+    )([x, w, b]);
+    for (let i = 0; i < 3; i++) {
+      const a = ours[i].dataSync();
+      const e = stock[i].dataSync();
+      for (let k = 0; k < e.length; k++) expect(a[k]).toBeCloseTo(e[k], 5);
+    }
+    const value = linear(x, w, b).dataSync();
+    const expected = tf.add(tf.matMul(x, w), b).dataSync();
+    for (let k = 0; k < expected.length; k++)
+      expect(value[k]).toBeCloseTo(expected[k], 5);
+  });
+});
