@@ -1,9 +1,11 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { builtinModules, createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { parseSpec } from "../../src/parser/index.js";
 import { packageExtension } from "../../grammar/vscode/scripts/package-vsix.mjs";
 import { readZip, type ZipEntry } from "./zip.js";
 
@@ -19,6 +21,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
+
+function isBuiltin(name: string): boolean {
+  return builtinModules.includes(name);
+}
 
 function entry(name: string): ZipEntry {
   const found = entries.find((item) => item.name === name);
@@ -83,5 +89,56 @@ describe("VS Code extension package", () => {
         (item) => (item as { prefix: string }).prefix,
       ),
     ).toEqual(["model", "dataset", "experiment"]);
+  });
+
+  it("loads the bundle with only vscode external", async () => {
+    const bundlePath = path.join(directory, "extension.cjs");
+    await writeFile(bundlePath, entry("extension/dist/extension.js").data);
+    const require = createRequire(import.meta.url);
+    const Module = require("node:module") as {
+      _load: (request: string, ...rest: unknown[]) => unknown;
+    };
+    // Any property of the stand-in for VS Code's API is again a stand-in,
+    // constructible so that the client library can extend its classes.
+    const target = function standIn() {};
+    const handler: ProxyHandler<typeof target> = {
+      get: (_target, property) =>
+        property === "__esModule" ? false : new Proxy(target, handler),
+      apply: () => new Proxy(target, handler),
+      construct: () => new Proxy(target, handler),
+    };
+    const original = Module._load;
+    const requested: string[] = [];
+    Module._load = function (request: string, ...rest: unknown[]) {
+      if (request === "vscode") return new Proxy(target, handler);
+      requested.push(request);
+      return original.call(this, request, ...rest);
+    };
+    try {
+      const loaded = require(bundlePath) as Record<string, unknown>;
+      expect(typeof loaded.activate).toBe("function");
+      expect(typeof loaded.deactivate).toBe("function");
+    } finally {
+      Module._load = original;
+    }
+    expect(
+      requested.filter((name) => !name.startsWith("node:") && !isBuiltin(name)),
+    ).toEqual([bundlePath]);
+  });
+
+  it("expands every snippet to valid syntax", () => {
+    const snippets = JSON.parse(
+      entry("extension/snippets/hmdn.json").data.toString(),
+    ) as Record<string, { body: string[] }>;
+    for (const [name, snippet] of Object.entries(snippets)) {
+      const text = snippet.body
+        .join("\n")
+        .replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, "$1")
+        .replace(/\$\{\d+:([^}]*)\}/g, "$1")
+        .replace(/\$\d+/g, "")
+        .replace(/\t/g, "  ");
+      const diagnostics = parseSpec(text, `${name}.hmdn`).diagnostics;
+      expect(diagnostics.map((item) => `${name}: ${item.message}`)).toEqual([]);
+    }
   });
 });
