@@ -326,8 +326,8 @@ export function createGateUnit(
 
 /**
  * Checks the backbone's hierarchy use against the uses it accepts (`off` is
- * always accepted) and returns it; throws for any other use, or for a use
- * without a hierarchy.
+ * always accepted) and returns it. Throws for any other use, and for a use
+ * in a model without a hierarchy.
  */
 export function checkHierarchyUse(
   context: BackboneContext,
@@ -524,7 +524,7 @@ export interface Towers {
   readonly inDims: readonly (readonly number[])[];
   /**
    * Runs every tower on every row and keeps, per row, its own scenario's
-   * logit. `unitInput(u)` is the input of unit `u` (an index into `units`);
+   * logit. `unitInput(u)` is the input of unit `u` (an index into `units`).
    * `gate(t, layer)` may return a `[B, d]` scale for a layer's input,
    * shared by the task's units.
    */

@@ -13,7 +13,7 @@
  *   shared by the tasks; tower gates belong to one task and are shared by
  *   that task's per-scenario towers.
  * Hierarchy: `modulate` applies the HMDN modulation to `E` first, and
- * every later step reads the modulated `E`; `condition` appends `s_D` to
+ * every later step reads the modulated `E`. `condition` appends `s_D` to
  * the EPNet gate input, or to every PPNet gate input when EPNet is off.
  */
 import * as tf from "@tensorflow/tfjs";

@@ -1,7 +1,7 @@
 /**
  * Writes the input half of every backbone fixture (weights by name with
  * random values, E, s_D, scenarios, upstream gradient) into the directory
- * given as the first argument; further arguments keep only the named cases.
+ * given as the first argument. Further arguments keep only the named cases.
  * `regenerate.sh` runs it and then the PyTorch reference of each case.
  *
  * Weights come from building the real backbone through the test context,

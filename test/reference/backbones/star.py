@@ -1,9 +1,9 @@
 """PyTorch reference of STAR (Sheng et al., 2021).
 
-Row b of scenario p: y = x (W_shared * W_p) + b_shared + b_p per star layer;
-partitioned norm (gamma gamma_p) (y - mu) / sqrt(var + eps) + beta + beta_p
-with shared statistics; auxiliary network on [one-hot(p), (s_D)] adds one
-logit per task.
+Row b of scenario p: y = x (W_shared * W_p) + b_shared + b_p per star layer.
+Partitioned norm: (gamma gamma_p) (y - mu) / sqrt(var + eps) + beta + beta_p
+with statistics shared by the scenarios. An auxiliary network on
+[one-hot(p), (s_D)] adds one logit per task.
 """
 
 import torch
