@@ -50,9 +50,9 @@ export interface OpenDatasetOptions {
   /** The shuffle seed; `model.train.seed` by default, else 0. */
   readonly seed?: number;
   /**
-   * Encoded rows up to this size are kept in memory; 256 MiB by default,
-   * which holds about 1.8M rows of the KuaiRand model (144 bytes a row) and keeps a 10M-row file
-   * in stream mode.
+   * Encoded rows up to this size are kept in memory; 256 MiB by default.
+   * That holds about 1.8M rows of the KuaiRand model (144 bytes a row) and
+   * sends a 10M-row synthetic file to stream mode.
    */
   readonly memoryBudgetBytes?: number;
   /** Forces a strategy instead of choosing by size. */
