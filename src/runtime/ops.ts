@@ -9,6 +9,18 @@ import * as tf from "@tensorflow/tfjs";
  * by a plain `matMul`, so every dense layer goes through `linear` instead.
  * The values are the same products; only the kernel sequence differs.
  */
+/**
+ * Returns `x^T dy` transposing the narrower of `x` `[n, in]` and `dy`
+ * `[n, out]`: when `out < in`, `(dy^T x)^T` moves fewer elements through
+ * the wasm transpose kernel, which costs about as much as the product.
+ */
+function kernelGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  if (dy.shape[1] < x.shape[1]) {
+    return tf.transpose(tf.matMul(tf.transpose(dy), x)) as tf.Tensor2D;
+  }
+  return tf.matMul(tf.transpose(x), dy);
+}
+
 const linearWithGradient = tf.customGrad(
   // tfjs types the custom function's parameters as one rest array.
   ((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -18,7 +30,7 @@ const linearWithGradient = tf.customGrad(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [savedX, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
         const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(savedW));
-        const dw = tf.matMul(tf.transpose(savedX), dy as tf.Tensor2D);
+        const dw = kernelGradient(savedX, dy as tf.Tensor2D);
         return [dx, dw];
       },
     };
@@ -38,7 +50,7 @@ const linearBiasWithGradient = tf.customGrad(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [savedX, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
         const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(savedW));
-        const dw = tf.matMul(tf.transpose(savedX), dy as tf.Tensor2D);
+        const dw = kernelGradient(savedX, dy as tf.Tensor2D);
         // The bias gradient as `1^T dy`: on wasm a column sum over the
         // batch axis is ~15x slower than this product (batch 2048).
         const ones = tf.ones([1, dy.shape[0]]) as tf.Tensor2D;
