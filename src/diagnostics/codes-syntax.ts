@@ -77,6 +77,11 @@ export const syntaxCodes = {
     title: "nesting too deep",
     slug: "nesting-too-deep",
   },
+  HMD1109: {
+    severity: "error",
+    title: "too many syntax errors",
+    slug: "too-many-errors",
+  },
 } as const satisfies CodeTable;
 
 /** A code of this band. */

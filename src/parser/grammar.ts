@@ -76,8 +76,24 @@ export interface SpecParserOptions {
   readonly validate?: boolean;
 }
 
+/**
+ * Thrown out of a parse once the parser has recorded `errorLimit` errors.
+ * Chevrotain's recovery scans ahead to the end of the input for each error
+ * in a run of tokens that fit nowhere, so such a run costs time quadratic
+ * in its length: 50,000 stray commas took about 6 seconds.
+ */
+export class ErrorLimitReached extends Error {
+  constructor() {
+    super("the parser reached its syntax error limit");
+    this.name = "ErrorLimitReached";
+  }
+}
+
 /** The `.hmdn` parser. Build one and reuse it by assigning `input`. */
 export class SpecParser extends CstParser {
+  /** The number of recorded errors at which a parse stops with `ErrorLimitReached`. */
+  errorLimit = Number.POSITIVE_INFINITY;
+
   constructor(options: SpecParserOptions = {}) {
     super(allTokens as never[], {
       recoveryEnabled: true,
@@ -100,12 +116,14 @@ export class SpecParser extends CstParser {
 
   /** `import = "import" STRING` */
   import = this.RULE("import", () => {
+    this.stopAtErrorLimit();
     this.CONSUME(Import);
     this.CONSUME(StringLiteral);
   });
 
   /** `declaration = ("dataset" | "features" | "model" | "experiment") name ["extends" name] block` */
   declaration = this.RULE("declaration", () => {
+    this.stopAtErrorLimit();
     this.OR([
       { ALT: () => this.CONSUME(Dataset) },
       { ALT: () => this.CONSUME(Features) },
@@ -130,6 +148,7 @@ export class SpecParser extends CstParser {
 
   /** `block = "{" (vary | entry)* "}"` */
   block = this.RULE("block", () => {
+    this.stopAtErrorLimit();
     this.CONSUME(LCurly);
     this.MANY(() => {
       this.OR([
@@ -142,6 +161,7 @@ export class SpecParser extends CstParser {
 
   /** `vary = "vary" path "in" list` */
   vary = this.RULE("vary", () => {
+    this.stopAtErrorLimit();
     this.CONSUME(Vary);
     this.SUBRULE(this.path);
     this.CONSUME(In);
@@ -154,6 +174,7 @@ export class SpecParser extends CstParser {
    * AST builder reports.
    */
   entry = this.RULE("entry", () => {
+    this.stopAtErrorLimit();
     this.SUBRULE(this.key);
     this.OPTION(() => {
       this.OR({
@@ -181,6 +202,7 @@ export class SpecParser extends CstParser {
 
   /** `value = NUMBER | STRING | "true" | "false" | call | path | list` */
   value = this.RULE("value", () => {
+    this.stopAtErrorLimit();
     this.OR([
       { ALT: () => this.CONSUME(NumberLiteral) },
       { ALT: () => this.CONSUME(StringLiteral) },
@@ -207,6 +229,7 @@ export class SpecParser extends CstParser {
 
   /** `list = "[" [value ("," value)* [","]] "]"` */
   list = this.RULE("list", () => {
+    this.stopAtErrorLimit();
     this.CONSUME(LBracket);
     this.OPTION(() => {
       this.SUBRULE(this.value);
@@ -221,6 +244,7 @@ export class SpecParser extends CstParser {
 
   /** `call = IDENT "(" [arg ("," arg)*] ")"` */
   call = this.RULE("call", () => {
+    this.stopAtErrorLimit();
     this.CONSUME(Identifier);
     this.CONSUME(LParen);
     this.OPTION(() => {
@@ -235,12 +259,19 @@ export class SpecParser extends CstParser {
 
   /** `arg = [key ":"] value` */
   arg = this.RULE("arg", () => {
+    this.stopAtErrorLimit();
     this.OPTION(() => {
       this.SUBRULE(this.key);
       this.CONSUME(Colon);
     });
     this.SUBRULE(this.value);
   });
+
+  private stopAtErrorLimit(): void {
+    this.ACTION(() => {
+      if (this.errors.length >= this.errorLimit) throw new ErrorLimitReached();
+    });
+  }
 
   private reservedNameMayFollow(): boolean {
     const previous: IToken = this.LA(0);

@@ -3,10 +3,12 @@
  * `README.md` in this folder for the invariants the output keeps.
  */
 
+import type { CstNode, IRecognitionException, IToken } from "chevrotain";
+import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { Source } from "../diagnostics/span.js";
 import type { SpecFile } from "./ast.js";
-import { getParser } from "./grammar.js";
+import { ErrorLimitReached, getParser } from "./grammar.js";
 import { lex, limitNesting } from "./lexer.js";
 import { describeParseErrors, errorOffset } from "./messages.js";
 import { buildAst } from "./to-ast.js";
@@ -21,6 +23,12 @@ export {
   type EditorTokenKind,
 } from "./tokens.js";
 
+/**
+ * The number of syntax errors after which the parser stops. Chevrotain
+ * counts several errors for some mistakes, so fewer diagnostics are shown.
+ */
+export const MAX_SYNTAX_ERRORS = 100;
+
 /** The result of parsing one file. */
 export interface ParseResult {
   /** The AST; partial when there are syntax errors. */
@@ -34,47 +42,89 @@ export interface ParseResult {
 /**
  * Parses the text of one `.hmdn` file; `path` names the file in
  * diagnostics. Never throws on any input: with syntax errors it returns the
- * part of the AST it could build and one diagnostic per error.
+ * part of the AST it could build and one diagnostic per error, up to
+ * `MAX_SYNTAX_ERRORS`.
  */
 export function parseSpec(text: string, path: string): ParseResult {
   const source = new Source(text, path);
   const lexed = lex(source);
   const limited = limitNesting(lexed.tokens, source);
-  const tokens = limited.tokens;
-  const parser = getParser();
-  parser.input = tokens;
-  const cst = parser.file();
-  const errors = parser.errors;
+  const parsed = parseTokens(limited.tokens, source);
+  const tokens = parsed.tokens;
+  const stop = limited.diagnostic ?? parsed.stop;
 
   const positions = { source, tokens };
   const errorOffsets = new Set(
-    errors.map((error) => errorOffset(error, positions)),
+    parsed.errors.map((error) => errorOffset(error, positions)),
   );
-  const built = buildAst(cst, {
+  const built = buildAst(parsed.cst, {
     source,
     tokens,
     comments: lexed.comments,
     errorOffsets,
   });
-  const parseDiagnostics = describeParseErrors(errors, {
+  const parseDiagnostics = describeParseErrors(parsed.errors, {
     ...positions,
     blockOwners: built.blockOwners,
   });
 
-  // Past a nesting cut every open construct looks unclosed; the HMD1108
-  // diagnostic already explains that, so those reports are left out.
-  const cut = limited.diagnostic === undefined ? [] : [limited.diagnostic];
-  const cutAt = tokens.at(-1);
-  const cutOffset =
-    cut.length === 0 || cutAt === undefined
+  // Where parsing stopped early, every open construct looks unclosed; the
+  // diagnostic that says why it stopped covers those reports.
+  const last = tokens.at(-1);
+  const stopOffset =
+    stop === undefined || last === undefined
       ? Number.POSITIVE_INFINITY
-      : cutAt.startOffset + cutAt.image.length;
+      : last.startOffset + last.image.length;
   const diagnostics = [
     ...lexed.diagnostics,
-    ...cut,
+    ...(stop === undefined ? [] : [stop]),
     ...[...parseDiagnostics, ...built.diagnostics].filter(
-      (item) => item.span.start < cutOffset,
+      (item) => item.span.start < stopOffset,
     ),
   ].sort((a, b) => a.span.start - b.span.start);
   return { ast: built.ast, diagnostics, source };
+}
+
+interface ParsedTokens {
+  readonly cst: CstNode;
+  readonly errors: IRecognitionException[];
+  /** The tokens the CST was parsed from: all of them, or those before the stop. */
+  readonly tokens: IToken[];
+  readonly stop?: Diagnostic;
+}
+
+/**
+ * Parses the tokens. When the error limit is reached, parses again only the
+ * tokens before the last error, so the CST and errors describe a prefix of
+ * the file that ends where parsing stopped.
+ */
+function parseTokens(tokens: IToken[], source: Source): ParsedTokens {
+  const parser = getParser();
+  parser.errorLimit = MAX_SYNTAX_ERRORS;
+  parser.input = tokens;
+  try {
+    const cst = parser.file();
+    return { cst, errors: parser.errors, tokens };
+  } catch (error) {
+    if (!(error instanceof ErrorLimitReached)) throw error;
+  }
+
+  const lastError = parser.errors.at(-1);
+  const stopAt = tokens.findIndex(
+    (token) => token.startOffset >= (lastError?.token.startOffset ?? 0),
+  );
+  const prefix = tokens.slice(0, stopAt < 0 ? tokens.length : stopAt);
+  parser.errorLimit = Number.POSITIVE_INFINITY;
+  parser.input = prefix;
+  const cst = parser.file();
+  const stopToken = tokens[prefix.length] ?? tokens.at(-1);
+  const start = stopToken?.startOffset ?? 0;
+  const stop = diagnostic("HMD1109", {
+    file: source.path,
+    span: { start, end: start + (stopToken?.image.length ?? 0) },
+    message: `stopped parsing after ${MAX_SYNTAX_ERRORS} syntax errors`,
+    label: "nothing from here on was parsed",
+    help: "fix the errors above and run again",
+  });
+  return { cst, errors: parser.errors, tokens: prefix, stop };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSpec } from "../../src/parser/index.js";
+import { MAX_SYNTAX_ERRORS, parseSpec } from "../../src/parser/index.js";
 import { diagnose, show } from "./helpers.js";
 
 /** Input, then each expected diagnostic as code, `line:column`, message. */
@@ -350,6 +350,36 @@ describe("deep nesting", () => {
   it("accepts 64 levels", () => {
     const text = `model m { a ${"[".repeat(63)}${"]".repeat(63)} }`;
     expect(parseSpec(text, "deep.hmdn").diagnostics).toEqual([]);
+  });
+});
+
+describe("error limit", () => {
+  const inputs: [string, string][] = [
+    ["stray commas", `model m { a 1${",".repeat(50000)} }`],
+    ["stray vary keywords", `experiment e { ${"vary ".repeat(50000)}}`],
+    ["commas in a list", `model m { a [${",".repeat(50000)}] }`],
+  ];
+  for (const [name, text] of inputs) {
+    it(`stops ${name} quickly`, () => {
+      const started = performance.now();
+      const result = parseSpec(text, "many.hmdn");
+      expect(performance.now() - started).toBeLessThan(3000);
+      const codes = result.diagnostics.map((item) => item.code);
+      expect(codes.at(-1)).toBe("HMD1109");
+      expect(codes.length).toBeLessThanOrEqual(MAX_SYNTAX_ERRORS + 1);
+    });
+  }
+
+  it("keeps the AST before the stop", () => {
+    const entries = Array.from({ length: 150 }, (_, i) => `e${i} ${i} ${i}`);
+    const result = parseSpec(`model m {\n${entries.join("\n")}\n}`, "t.hmdn");
+    const body = result.ast.declarations[0]?.body.entries ?? [];
+    expect(body.length).toBeGreaterThan(90);
+    expect(body.length).toBeLessThan(150);
+    const stop = result.diagnostics.at(-1);
+    expect(stop?.code).toBe("HMD1109");
+    const lastEntry = body.at(-1);
+    expect(lastEntry?.loc.end).toBeLessThanOrEqual(stop?.span.start ?? 0);
   });
 });
 
