@@ -88,9 +88,11 @@ export function createProgressListener(
         if (logEvery <= 0) {
           logEvery = Math.max(1, Math.ceil(totalSteps / 20));
         }
-        const where = event.resumed
-          ? `, resuming at step ${event.step} (epoch ${event.epoch + 1}, batch ${event.batch + 1})`
-          : "";
+        const where = event.finished
+          ? ", already finished; running the test evaluation"
+          : event.resumed
+            ? `, resuming at step ${event.step} (epoch ${event.epoch + 1}, batch ${event.batch + 1})`
+            : "";
         printLine(
           `training on backend ${event.backend}: ${event.epochs} epoch(s) of ` +
             `${event.batchesPerEpoch} batches, ${totalSteps} steps${where}`,

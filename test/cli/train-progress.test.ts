@@ -28,6 +28,7 @@ const start: TrainEvent = {
   batch: 0,
   step: 0,
   resumed: false,
+  finished: false,
 };
 
 function step(n: number): TrainEvent {

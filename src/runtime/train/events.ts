@@ -29,6 +29,8 @@ export interface StartEvent {
   readonly batch: number;
   readonly step: number;
   readonly resumed: boolean;
+  /** True when the resumed run had already finished its loop and only evaluates. */
+  readonly finished: boolean;
 }
 
 /** Sent after every optimizer step. `epoch` and `batch` count from 0. */

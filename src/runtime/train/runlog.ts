@@ -23,6 +23,7 @@ export function logRecord(event: TrainEvent): Record<string, unknown> | null {
         batchesPerEpoch: event.batchesPerEpoch,
         totalSteps: event.totalSteps,
         resumed: event.resumed,
+        finished: event.finished,
       };
     case "step":
       return {

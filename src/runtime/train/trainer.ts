@@ -136,6 +136,7 @@ class TrainingLoop {
       batch: this.state.batch,
       step: this.state.step,
       resumed: resume !== undefined,
+      finished: this.state.finished !== null,
     });
 
     let reason = this.state.finished?.reason ?? null;
