@@ -1,14 +1,14 @@
 import type { TrainEvent, TrainListener } from "../runtime/train/events.js";
 import { formatMetric } from "./table.js";
 
-/** Where progress goes: a writable stream that may be a terminal. */
+/** The output stream for progress, possibly a terminal. */
 export interface ProgressStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
 }
 
-/** How progress is shown. */
+/** Options of `createProgressListener`. */
 export interface ProgressOptions {
   /** Draw a bar redrawn in place (a terminal) or print plain lines. */
   readonly interactive: boolean;
@@ -36,8 +36,9 @@ function formatDuration(seconds: number): string {
 /**
  * Renders training events: on a terminal a one-line bar (epoch,
  * step/total, loss, samples/s, ETA) redrawn in place, otherwise plain log
- * lines every N steps. Epoch results, checkpoints on resume, early stops
- * and warnings are printed as lines in both modes.
+ * lines every N steps. The start (with the resume position), epoch
+ * results, early stops, warnings and the end are printed as lines in both
+ * modes; checkpoints are not shown.
  */
 export function createProgressListener(
   stream: ProgressStream,

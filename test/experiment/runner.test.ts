@@ -44,7 +44,7 @@ function experiment(levels: number[]): ExperimentIr {
   };
 }
 
-/** A stand-in for `trainRun` that writes what a finished run leaves behind. */
+/** Returns a stand-in for `trainRun` that writes what a finished run leaves behind. */
 function fakeTrain(calls: { run: PlannedRun; resume: boolean }[]) {
   return async (run: PlannedRun, runDir: string, resume: boolean) => {
     calls.push({ run, resume });

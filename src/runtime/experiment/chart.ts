@@ -12,7 +12,7 @@ import type { Spread, VariantSummary } from "./summary.js";
 const WIDTH = 960;
 const PANEL_HEIGHT = 300;
 const MARGIN = { left: 70, right: 20, top: 50, bottom: 70 };
-// Colour-blind-safe categorical palette (Okabe and Ito, 2008).
+// Categorical colours chosen to stay distinct for colour-blind readers.
 const PALETTE = [
   "#0072B2",
   "#E69F00",
@@ -43,7 +43,7 @@ interface Scale {
   readonly ticks: readonly number[];
 }
 
-/** Picks an axis range and 4-8 ticks at 1, 2 or 5 times a power of ten. */
+/** Picks an axis range around [low, high] with ticks at 1, 2 or 5 times a power of ten. */
 export function niceScale(low: number, high: number): Scale {
   if (!(high > low)) {
     const pad = Math.abs(low) * 0.01 || 0.01;
