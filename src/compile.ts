@@ -22,7 +22,8 @@ export async function compileModel(
   specPath: string,
   options: CompileModelOptions = {},
 ): Promise<CompileModelResult> {
-  const program = await loadProgram([specPath], parseSpec);
+  const { readText } = options;
+  const program = await loadProgram([specPath], parseSpec, new Map(), readText);
   const sink = new DiagnosticSink(program);
   const result = (ir: CompileModelResult["ir"], spans = {}) => ({
     ir,
@@ -30,7 +31,7 @@ export async function compileModel(
     sources: program.sources,
     spans,
   });
-  if (program.syntaxErrors) return result(null);
+  if (program.halted) return result(null);
 
   const { model } = options;
   const ref = chooseDeclaration(program, specPath, "model", model, sink.report);

@@ -61,30 +61,30 @@ export class CheckedBlock {
     readonly children: readonly CheckedChild[],
   ) {}
 
-  /** Whether the spec wrote the key. */
+  /** Returns whether the spec wrote the key. */
   has(key: string): boolean {
     return this.entries.has(key);
   }
 
-  /** The decoded value, else the signature's default, else `null`. */
+  /** Returns the decoded value, else the signature's default, else `null`. */
   value(key: string): SettingValue {
     const decoded = this.entries.get(key)?.decoded;
     if (decoded !== undefined && decoded !== null) return decoded.value;
     return findKey(this.signature, key)?.default ?? null;
   }
 
-  /** The nested block of a key, when written. */
+  /** Returns the nested block of a key, or `null` when none was written. */
   block(key: string): CheckedBlock | null {
     return this.entries.get(key)?.block ?? null;
   }
 
-  /** Named children with the given keys, in source order. */
+  /** Returns the named children with the given keys, in source order. */
   named(...keys: string[]): CheckedChild[] {
     return this.children.filter((child) => keys.includes(child.key));
   }
 }
 
-/** Where a missing required key is reported. */
+/** The place that a missing required key is reported at, with the block's name. */
 export interface Owner {
   readonly file: string;
   readonly span: Span;
@@ -495,7 +495,7 @@ export function decode(
   }
 }
 
-/** Whether the value's syntax fits the type, so a union can pick it. */
+/** Tests whether the value's syntax fits the type, so a union can pick it. */
 function accepts(type: ValueType, value: Value): boolean {
   switch (type.t) {
     case "int":

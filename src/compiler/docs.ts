@@ -2,7 +2,7 @@
  * Renders the key tables of `docs/language.md` from the block signatures,
  * so the documentation cannot drift from what the checker accepts. The doc
  * marks each generated table with `<!-- keys: NAME -->` and
- * `<!-- /keys -->`; `updateLanguageDoc` rewrites what lies between, and a
+ * `<!-- /keys -->`, and `updateLanguageDoc` rewrites what lies between. A
  * test fails when the committed doc differs from its output.
  */
 

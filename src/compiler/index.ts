@@ -21,6 +21,7 @@ import {
   type DeclarationRef,
   type ParseCache,
   type Program,
+  type ReadText,
 } from "./program.js";
 import { DiagnosticSink, uniqueSorted } from "./sink.js";
 import { datasetSignature, featuresSignature } from "./signatures.js";
@@ -41,11 +42,12 @@ export {
 export * from "./signatures.js";
 export * from "./signature-types.js";
 export type * from "./ir.js";
+export type { ReadText } from "./program.js";
 
 export { compileModel } from "../compile.js";
 export type { CompileModelOptions, CompileModelResult } from "./results.js";
 
-/** What `compileExperiment` returns. */
+/** The result of `compileExperiment`; `ir` is `null` when there are errors. */
 export interface CompileExperimentResult {
   readonly ir: ExperimentIr | null;
   readonly diagnostics: readonly Diagnostic[];
@@ -55,12 +57,13 @@ export interface CompileExperimentResult {
 /** Compiles one experiment of a spec file into IR, every variant a full model. */
 export async function compileExperiment(
   specPath: string,
-  options: { readonly experiment?: string } = {},
+  options: { readonly experiment?: string; readonly readText?: ReadText } = {},
 ): Promise<CompileExperimentResult> {
-  const program = await loadProgram([specPath], parseSpec);
+  const { readText } = options;
+  const program = await loadProgram([specPath], parseSpec, new Map(), readText);
   const sink = new DiagnosticSink(program);
   const empty = { ir: null, sources: program.sources };
-  if (program.syntaxErrors) return { ...empty, diagnostics: sink.sorted() };
+  if (program.halted) return { ...empty, diagnostics: sink.sorted() };
   const ref = chooseDeclaration(
     program,
     specPath,
@@ -76,7 +79,7 @@ export async function compileExperiment(
   return { ir, diagnostics: sink.sorted(), sources: program.sources };
 }
 
-/** What `checkFiles` returns. */
+/** The result of `checkFiles`. */
 export interface CheckResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: ReadonlyMap<string, Source>;
@@ -89,16 +92,21 @@ export interface CheckResult {
  */
 export async function checkFiles(
   paths: readonly string[],
-  options: { readonly data?: boolean } = {},
+  options: { readonly data?: boolean; readonly readText?: ReadText } = {},
 ): Promise<CheckResult> {
   const cache: ParseCache = new Map();
   const sources = new Map<string, Source>();
   const all: Diagnostic[] = [];
   for (const file of paths) {
-    const program = await loadProgram([file], parseSpec, cache);
+    const program = await loadProgram(
+      [file],
+      parseSpec,
+      cache,
+      options.readText,
+    );
     for (const [name, source] of program.sources) sources.set(name, source);
     const sink = new DiagnosticSink(program);
-    if (!program.syntaxErrors) {
+    if (!program.halted) {
       for (const declaration of program.declarationsByFile.get(file) ?? []) {
         const ref = program.declarations[declaration.keyword].get(
           declaration.name.name,

@@ -125,7 +125,7 @@ export function lowerExperiment(
   }
 
   const seeds = block.value("seeds");
-  const report_ = block.value("report") as { kind: string }[];
+  const reportedMetrics = block.value("report") as { kind: string }[];
   return {
     irVersion: IR_VERSION,
     kind: "experiment",
@@ -138,7 +138,7 @@ export function lowerExperiment(
         : (seeds as number[]),
     report: {
       metrics: [
-        ...new Set(report_.map((metric) => metric.kind)),
+        ...new Set(reportedMetrics.map((metric) => metric.kind)),
       ] as ExperimentIr["report"]["metrics"],
       perScenario: block.value("per_scenario") as boolean,
     },
@@ -240,7 +240,7 @@ function* combinations(
 
 // ------------------------------------------------------------- paths
 
-/** The leaf key of a `vary` path, found by walking the base's signatures. */
+/** Resolves the leaf key of a `vary` path by walking the base model's signatures. */
 function resolveVary(
   vary: TreeVary,
   base: TreeBlock,

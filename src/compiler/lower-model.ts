@@ -267,7 +267,7 @@ function requireScenario(
 
 // --------------------------------------------------------- hierarchy
 
-/** The features that read the scenario or a population column. */
+/** Lists the features that read the scenario or a population column. */
 function distributionFeatures(
   dataset: DatasetIr,
   featureSet: FeatureSet,

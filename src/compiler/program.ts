@@ -1,7 +1,7 @@
 /**
  * Program loading: reads a spec and everything it imports, and builds one
  * namespace per declaration kind. Import paths are relative to the
- * importing file; a missing file is reported at the import string and a
+ * importing file. A missing file is reported at the import string, and a
  * cycle at the import that closes it.
  */
 
@@ -30,7 +30,7 @@ export type ParseFunction = (
   readonly source: Source;
 };
 
-/** One declaration and the file that holds it. */
+/** One declaration and the file that contains it. */
 export interface DeclarationRef {
   readonly declaration: Declaration;
   /** The file path as diagnostics show it. */
@@ -49,9 +49,15 @@ export interface Program {
   /** The declarations of each root file, by display path. */
   readonly declarationsByFile: ReadonlyMap<string, readonly Declaration[]>;
   readonly diagnostics: Diagnostic[];
-  /** True when a file has syntax errors; checking then stops. */
-  readonly syntaxErrors: boolean;
+  /** True when a root file is missing or a file has syntax errors; checking then stops. */
+  readonly halted: boolean;
 }
+
+/** Reads a spec file's text; an editor passes one that serves unsaved documents. */
+export type ReadText = (absolutePath: string) => Promise<string>;
+
+/** Reads from disk, looking `readFile` up at each call. */
+const readFromDisk: ReadText = (absolutePath) => readFile(absolutePath, "utf8");
 
 /** A cache of parsed files shared by the programs of one command. */
 export type ParseCache = Map<string, Promise<ParsedFile | null>>;
@@ -68,7 +74,9 @@ export async function loadProgram(
   roots: readonly string[],
   parse: ParseFunction,
   cache: ParseCache = new Map(),
+  readText: ReadText = readFromDisk,
 ): Promise<Program> {
+  const loader: Loader = { parse, cache, readText };
   const program: Program = {
     roots,
     files: [],
@@ -81,11 +89,11 @@ export async function loadProgram(
     },
     declarationsByFile: new Map(),
     diagnostics: [],
-    syntaxErrors: false,
+    halted: false,
   };
   const state = { done: new Set<string>(), stack: [] as string[] };
   for (const root of roots) {
-    const parsed = await parseCached(root, root, parse, cache);
+    const parsed = await parseCached(root, root, loader);
     if (parsed === null) {
       program.diagnostics.push(
         diagnostic("HMD2001", {
@@ -95,27 +103,33 @@ export async function loadProgram(
           help: "check the path",
         }),
       );
+      (program as { halted: boolean }).halted = true;
       continue;
     }
-    await visit(parsed, program, state, parse, cache);
+    await visit(parsed, program, state, loader);
   }
   return program;
+}
+
+interface Loader {
+  readonly parse: ParseFunction;
+  readonly cache: ParseCache;
+  readonly readText: ReadText;
 }
 
 async function parseCached(
   absoluteKey: string,
   display: string,
-  parse: ParseFunction,
-  cache: ParseCache,
+  loader: Loader,
 ): Promise<ParsedFile | null> {
   const key = path.resolve(absoluteKey);
-  let pending = cache.get(key);
+  let pending = loader.cache.get(key);
   if (pending === undefined) {
-    pending = readFile(key, "utf8").then(
-      (text) => ({ display, ...parse(text, display) }),
+    pending = loader.readText(key).then(
+      (text) => ({ display, ...loader.parse(text, display) }),
       () => null,
     );
-    cache.set(key, pending);
+    loader.cache.set(key, pending);
   }
   return pending;
 }
@@ -124,8 +138,7 @@ async function visit(
   parsed: ParsedFile,
   program: Program,
   state: { done: Set<string>; stack: string[] },
-  parse: ParseFunction,
-  cache: ParseCache,
+  loader: Loader,
 ): Promise<void> {
   const key = path.resolve(parsed.display);
   if (state.done.has(key)) return;
@@ -134,7 +147,7 @@ async function visit(
   program.sources.set(parsed.display, parsed.source);
   program.diagnostics.push(...parsed.diagnostics);
   if (parsed.diagnostics.some((item) => item.severity === "error")) {
-    (program as { syntaxErrors: boolean }).syntaxErrors = true;
+    (program as { halted: boolean }).halted = true;
   }
   const ast = parsed.ast;
   if (ast !== null) {
@@ -157,7 +170,7 @@ async function visit(
         );
         continue;
       }
-      const child = await parseCached(targetKey, target, parse, cache);
+      const child = await parseCached(targetKey, target, loader);
       if (child === null) {
         program.diagnostics.push(
           diagnostic("HMD2001", {
@@ -170,7 +183,7 @@ async function visit(
         );
         continue;
       }
-      await visit(child, program, state, parse, cache);
+      await visit(child, program, state, loader);
     }
     for (const declaration of ast.declarations) {
       declare(program, declaration, parsed.display);
@@ -245,9 +258,9 @@ export function resolveDeclaration(
 
 /**
  * Returns a declaration's body with its `extends` chain merged in, parent
- * first. An unknown parent is reported and the body returned as far as it
- * merged; a cycle is reported and gives `null`, so the declaration is not
- * checked further.
+ * first. An unknown parent is reported, and the body is returned as far as
+ * it merged. A cycle is reported and gives `null`, so the declaration is
+ * not checked further.
  */
 export function mergedBody(
   program: Program,

@@ -3,6 +3,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../diagnostics/span.js";
 import type { IrSpanTable, ModelIr } from "./ir.js";
+import type { ReadText } from "./program.js";
 
 /** What `compileModel` returns; `ir` is `null` when there are errors. */
 export interface CompileModelResult {
@@ -21,4 +22,6 @@ export interface CompileModelOptions {
   readonly model?: string;
   /** Read this CSV instead of the dataset's `source`. */
   readonly dataOverride?: string;
+  /** Reads spec files; by default from disk. */
+  readonly readText?: ReadText;
 }

@@ -7,7 +7,7 @@
  * `rows(TABLE) x dim` parameters (its rows are known only once the
  * vocabulary is built) and per-scenario parts scale with `P`, the number
  * of scenarios. FLOPs count a multiply-add as 2 and include only dense
- * layers and the quantizer's distances; they are estimates of the work the
+ * layers and the quantizer's distances. They are estimates of the work the
  * runtime does, not measurements.
  */
 
@@ -27,7 +27,7 @@ export interface ParamCount {
 export interface BlockSummary {
   /** The IR id of the node the block belongs to. */
   readonly id: string;
-  /** What the block is, e.g. `table user_id`, `experts`, `task click tower`. */
+  /** The block's label, e.g. `table user_id`, `4 experts`, `task click tower`. */
   readonly block: string;
   /** Output shape; `B` is the batch size. */
   readonly output: readonly (number | string)[];
@@ -67,7 +67,7 @@ function add(...counts: ParamCount[]): ParamCount {
   };
 }
 
-/** A dense stack `input -> widths`: parameters and FLOPs. */
+/** Counts the parameters and FLOPs of a dense stack `input -> widths`. */
 function mlp(
   input: number,
   widths: readonly number[],

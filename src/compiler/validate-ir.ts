@@ -46,7 +46,7 @@ function getValidators(): Validators {
   return validators;
 }
 
-/** The schema errors of a value, as `instancePath: message` lines; empty when valid. */
+/** Lists the schema errors of a value as `instancePath: message` lines, none when valid. */
 export function schemaErrors(value: unknown): string[] {
   const { any, ...byKind } = getValidators();
   if (any(value)) return [];

@@ -5,7 +5,7 @@ import prettier from "prettier";
 
 import { updateLanguageDoc } from "../../src/compiler/docs.js";
 
-/** The doc as the updater writes it: tables regenerated, then formatted like the repository. */
+/** Regenerates the doc's key tables, then formats it like the rest of the repository. */
 export async function regeneratedDoc(
   text: string,
   file: string,

@@ -1,0 +1,59 @@
+// Program loading: imports relative to the importing file, each file read
+// once, and spec text served by a caller instead of the disk.
+import { readFile } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+import { checkFiles, compileModel } from "../../src/compiler/index.js";
+import { writeSpecs } from "./helpers.js";
+
+describe("loadProgram", () => {
+  it("resolves imports relative to the importing file", async () => {
+    const dir = writeSpecs({});
+    mkdirSync(path.join(dir, "nested"));
+    writeFileSync(
+      path.join(dir, "nested", "model.hmdn"),
+      'import "../base.hmdn"\nmodel m extends base {}\n',
+    );
+    const result = await compileModel(path.join(dir, "nested", "model.hmdn"));
+    expect(result.diagnostics).toEqual([]);
+    expect(result.ir?.dataset.source.path).toBe(path.join(dir, "tiny.csv"));
+  });
+
+  it("reads a file imported twice once", async () => {
+    const dir = writeSpecs({
+      "a.hmdn": 'import "base.hmdn"\nmodel a extends base {}\n',
+      "b.hmdn": 'import "base.hmdn"\nmodel b extends base {}\n',
+      "top.hmdn": 'import "a.hmdn"\nimport "b.hmdn"\n',
+    });
+    const reads: string[] = [];
+    const readText = (file: string) => {
+      reads.push(path.basename(file));
+      return readFile(file, "utf8");
+    };
+    const result = await checkFiles([path.join(dir, "top.hmdn")], { readText });
+    expect(result.diagnostics).toEqual([]);
+    expect(reads.sort()).toEqual(["a.hmdn", "b.hmdn", "base.hmdn", "top.hmdn"]);
+  });
+
+  it("compiles text served by readText", async () => {
+    const dir = writeSpecs({ "m.hmdn": "" });
+    const unsaved =
+      'import "base.hmdn"\nmodel m extends base { train { batch 7 } }\n';
+    const file = path.join(dir, "m.hmdn");
+    const result = await compileModel(file, {
+      readText: (name) =>
+        name === file ? Promise.resolve(unsaved) : readFile(name, "utf8"),
+    });
+    expect(result.ir?.train.batchSize).toBe(7);
+  });
+
+  it("reports a spec file that does not exist", async () => {
+    const result = await compileModel("no/such/spec.hmdn");
+    expect(result.ir).toBeNull();
+    expect(result.diagnostics.map((item) => [item.code, item.message])).toEqual(
+      [["HMD2001", "spec file `no/such/spec.hmdn` not found"]],
+    );
+  });
+});
