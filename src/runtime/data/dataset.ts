@@ -228,8 +228,9 @@ async function scanFile(
     (block, r, index, layout) => {
       if (checker === null) {
         checker = new RowChecker(model, layout);
-        if (given === undefined)
+        if (given === undefined) {
           fitter = new PreprocessingFitter(model, layout);
+        }
       }
       seen = index + 1;
       const reason = checker.check(block, r);
@@ -256,15 +257,11 @@ async function scanFile(
       help: "check the split fractions or values, and that the file has data rows",
     });
   }
+  // A fitter exists whenever a training row was seen, which the check above
+  // ensures when no preprocessing was given.
   const preprocessing =
-    given ??
-    (fitter as PreprocessingFitter | null)?.finish() ??
-    emptyFit(model, layout);
+    given ?? (fitter as PreprocessingFitter | null)!.finish();
   return { layout, preprocessing, rows, skipped, dataRecords: records ?? seen };
-}
-
-function emptyFit(model: DataModel, layout: ColumnLayout): Preprocessing {
-  return new PreprocessingFitter(model, layout).finish();
 }
 
 class DatasetReader implements Dataset {
