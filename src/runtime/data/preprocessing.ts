@@ -40,7 +40,12 @@ interface NumericAccumulator {
   max: number;
 }
 
-/** Accumulates training rows and produces the `Preprocessing`. */
+/**
+ * Accumulates training rows and produces the `Preprocessing`.
+ * Limitation: it keeps one count per distinct value of every vocabulary
+ * table (about 100 bytes each), so tens of millions of distinct ids need
+ * gigabytes; a `hash` table avoids that.
+ */
 export class PreprocessingFitter {
   private readonly model: DataModel;
   private readonly layout: ColumnLayout;
