@@ -114,10 +114,11 @@ export const apg: BackboneFactory = (context) => {
           1,
         );
         const mixed = tf.add(a, generatedPart) as tf.Tensor2D;
-        let y = tf.add(
-          linear(mixed, layer.v as tf.Tensor2D),
-          layer.bias,
-        ) as tf.Tensor2D;
+        let y = linear(
+          mixed,
+          layer.v as tf.Tensor2D,
+          layer.bias as tf.Tensor1D,
+        );
         if (layer.norm) y = layer.norm.apply(y, inputs);
         h = dropout(activate(y, style.activation), style.dropout, inputs);
       }

@@ -175,7 +175,7 @@ export function createDense(
     kernel,
     bias,
     apply(x) {
-      return tf.add(linear(x, kernel as tf.Tensor2D), bias);
+      return linear(x, kernel as tf.Tensor2D, bias as tf.Tensor1D);
     },
   };
 }

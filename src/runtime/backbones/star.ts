@@ -146,9 +146,12 @@ function createStarDense(
       const all = tf.reshape(linear(x, wide), [-1, scenarios, outDim]);
       const mask = tf.expandDims(scenarioOneHot, 2);
       const own = tf.sum(tf.mul(all, mask), 1) as tf.Tensor2D;
-      const bias = tf.add(
-        sharedBias,
-        linear(scenarioOneHot, scenarioBias as tf.Tensor2D),
+      // A one-hot row sums to 1, so adding b_shared to every row of the
+      // scenario table gives b_shared + b_p without a batch-axis sum in the
+      // gradient (slow on wasm).
+      const bias = linear(
+        scenarioOneHot,
+        tf.add(scenarioBias, sharedBias) as tf.Tensor2D,
       );
       return tf.add(own, bias);
     },
@@ -198,8 +201,9 @@ function createPartitionedNorm(
         updateMovingAverage(movingVariance, variance);
       }
       const oneHot = inputs.scenarioOneHot;
-      const scale = tf.mul(gamma, linear(oneHot, scenarioGamma as tf.Tensor2D));
-      const shift = tf.add(beta, linear(oneHot, scenarioBeta as tf.Tensor2D));
+      // Per-row scale and shift through the one-hot product, as for the bias.
+      const scale = linear(oneHot, tf.mul(scenarioGamma, gamma) as tf.Tensor2D);
+      const shift = linear(oneHot, tf.add(scenarioBeta, beta) as tf.Tensor2D);
       const normed = tf.mul(
         tf.sub(x, mean),
         tf.rsqrt(tf.add(variance, NORM_EPSILON)),

@@ -3,7 +3,8 @@
  * size (B = 2048, E width 600, 6 scenarios, two tasks with [64] towers,
  * the first per scenario, s_D width 32) on the wasm backend, or on the
  * backend named by the first argument. Not a test: a check that no
- * backbone is unreasonably slow.
+ * backbone is unreasonably slow. It prints wall time and the process's CPU
+ * time per step; the CPU time is the steadier number on a shared machine.
  * Usage: npx tsx test/reference/backbones/measure-speed.ts [wasm|cpu]
  */
 import * as tf from "@tensorflow/tfjs";
@@ -118,6 +119,10 @@ function randomMatrix(rows: number, cols: number, seed: number) {
   return tf.tensor2d(values, [rows, cols]);
 }
 
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 await useBackend((process.argv[2] as "wasm" | "cpu" | undefined) ?? "wasm");
 const scenario = Array.from({ length: B }, (_, i) => i % SCENARIOS);
 for (const backbone of configs) {
@@ -137,8 +142,10 @@ for (const backbone of configs) {
   const e = tf.variable(randomMatrix(B, WIDTH, 1));
   const s = randomMatrix(B, HIERARCHY, 2);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let step = 0; step <= STEPS; step++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     const { value, grads } = tf.variableGrads(() => {
       const inputs = createInputs(e, s, scenario, SCENARIOS, true);
       return tf.addN(model.forward(inputs).map((l) => tf.mean(l))) as tf.Scalar;
@@ -146,14 +153,18 @@ for (const backbone of configs) {
     await value.data();
     await Promise.all(Object.values(grads).map((g) => g.data()));
     tf.dispose([value, grads]);
-    if (step > 0) times.push(performance.now() - start);
+    if (step > 0) {
+      times.push(performance.now() - start);
+      const cpu = process.cpuUsage(cpuStart);
+      cpuTimes.push((cpu.user + cpu.system) / 1000);
+    }
   }
   const params = [...context.variables.values()].reduce(
     (n, v) => n + (v.trainable ? v.variable.size : 0),
     0,
   );
   process.stdout.write(
-    `${tf.getBackend()}\t${backbone.kind}\t${(times.reduce((a, b) => a + b) / times.length).toFixed(0)} ms/step\t${params} weights\n`,
+    `${tf.getBackend()}\t${backbone.kind}\t${mean(times).toFixed(0)} ms/step wall\t${mean(cpuTimes).toFixed(0)} ms/step CPU\t${params} weights\n`,
   );
   e.dispose();
   s.dispose();
