@@ -89,6 +89,8 @@ export function lowerExperiment(
   );
   if (context.errors > 0 || varies.some((vary) => vary === null)) return null;
 
+  const reportedMetrics = block.value("report") as { kind: string }[];
+  const reportsGauc = reportedMetrics.some((metric) => metric.kind === "gauc");
   const variants: ExperimentVariantIr[] = [];
   for (const candidate of candidates) {
     for (const combination of combinations(varies as ResolvedVary[])) {
@@ -111,6 +113,17 @@ export function lowerExperiment(
         modelContext,
       );
       if (model === null) return null;
+      if (reportsGauc && model.evaluate.gaucBy === null) {
+        context.report(
+          diagnostic("HMD2039", {
+            ...placeOf(block, "report", declared),
+            message: `\`report\` lists \`gauc\`, but model \`${model.name}\` of run \`${candidate.name}\` computes no \`gauc\``,
+            label: "needs `gauc(by: COLUMN)` in the model's `evaluate metrics`",
+            help: "add `gauc(by: user_id)` to the model's `evaluate { metrics .. }`, or remove `gauc` from `report`",
+          }),
+        );
+        return null;
+      }
       const suffix = Object.entries(settings)
         .map(([path, setting]) => `${path}=${setting}`)
         .join(",");
@@ -125,7 +138,6 @@ export function lowerExperiment(
   }
 
   const seeds = block.value("seeds");
-  const reportedMetrics = block.value("report") as { kind: string }[];
   return {
     irVersion: IR_VERSION,
     kind: "experiment",

@@ -98,6 +98,18 @@ export function lowerModel(
   );
   const train = lowerTrain(model.block("train") ?? emptyTrain(declared));
   const evaluate = lowerEvaluate(model, dataset, declared, context);
+  if (train.earlyStopping?.metric === "gauc" && evaluate.gaucBy === null) {
+    const early = model.block("train")?.block("early_stopping") ?? null;
+    context.report(
+      diagnostic("HMD2039", {
+        ...placeOf(early, "metric", declared),
+        message:
+          "`early_stopping` watches `gauc`, but `evaluate` computes no `gauc`",
+        label: "needs `gauc(by: COLUMN)` in `evaluate metrics`",
+        help: "add `gauc(by: user_id)` (or another grouping column) to `evaluate { metrics .. }`",
+      }),
+    );
+  }
   if (context.errors > 0 || backbone === null) return null;
   return {
     irVersion: IR_VERSION,

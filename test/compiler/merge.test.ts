@@ -195,6 +195,13 @@ describe("experiments", () => {
     ]);
   });
 
+  it("needs gauc in every model it reports gauc for", async () => {
+    const { ir, diagnostics } = await experiment(`
+      experiment e { base base  report auc, gauc(by: user_id) }`);
+    expect(ir).toBeNull();
+    expect(diagnostics.map((item) => item.code)).toEqual(["HMD2039"]);
+  });
+
   it("compares whole models", async () => {
     const { ir } = await experiment(`
       model wide extends base { backbone mmoe { experts 8 } }
