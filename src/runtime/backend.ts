@@ -1,6 +1,4 @@
 import * as tf from "@tensorflow/tfjs";
-import { createRequire } from "node:module";
-import path from "node:path";
 
 /** A message callback; the runtime never writes to the console itself. */
 export type Logger = (message: string) => void;
@@ -16,22 +14,20 @@ export class BackendError extends Error {
   override readonly name = "BackendError";
 }
 
-let wasmRegistered = false;
-
 /**
- * Points the wasm backend at the `.wasm` binaries of the installed
- * `@tensorflow/tfjs-backend-wasm` package and registers it. The path is
- * resolved from the package itself, so it works from any working
- * directory. This is the one place that configures wasm: a threaded build
- * plugs in here.
+ * Starts the wasm backend with the `.wasm` binaries of the installed
+ * `@tensorflow/tfjs-backend-wasm` package, resolved from the package
+ * itself so any working directory works, and makes it active. It runs the
+ * multi-threaded build (`src/runtime/backend-wasm.ts`) with `threads`
+ * threads, all cores by default; when that build cannot start, the reason
+ * goes to `log` and the single-threaded build runs.
  */
-export async function registerWasmBackend(): Promise<void> {
-  if (wasmRegistered) return;
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve("@tensorflow/tfjs-backend-wasm");
-  wasm.setWasmPaths(path.dirname(entry) + path.sep);
-  wasmRegistered = true;
+export async function registerWasmBackend(
+  log: Logger,
+  threads?: number,
+): Promise<void> {
+  const { registerWasmBackend: startWasm } = await import("./backend-wasm.js");
+  await startWasm({ log, threads });
 }
 
 /**
@@ -47,14 +43,23 @@ async function importOptional(specifier: string): Promise<boolean> {
   }
 }
 
-async function tryBackend(name: BackendName): Promise<boolean> {
+async function tryBackend(
+  name: BackendName,
+  log: Logger,
+  threads: number | undefined,
+): Promise<boolean> {
   if (name === "tensorflow") {
     const loaded =
       (await importOptional("@tensorflow/tfjs-node-gpu")) ||
       (await importOptional("@tensorflow/tfjs-node"));
     if (!loaded) return false;
   } else if (name === "wasm") {
-    await registerWasmBackend();
+    try {
+      await registerWasmBackend(log, threads);
+      return tf.getBackend() === "wasm";
+    } catch {
+      return false;
+    }
   }
   try {
     return await tf.setBackend(name);
@@ -77,6 +82,7 @@ let selected: string | null = null;
 export async function selectBackend(
   requested: string | undefined,
   log: Logger,
+  options: { readonly wasmThreads?: number } = {},
 ): Promise<string> {
   // PROD turns off tfjs's debug checks and its console advice to install
   // tfjs-node, which would bypass the logger.
@@ -87,7 +93,9 @@ export async function selectBackend(
         `unknown backend "${requested}": expected one of ${BACKEND_NAMES.join(", ")}`,
       );
     }
-    if (!(await tryBackend(requested as BackendName))) {
+    if (
+      !(await tryBackend(requested as BackendName, log, options.wasmThreads))
+    ) {
       const hint =
         requested === "tensorflow"
           ? "; install @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu"
@@ -97,7 +105,7 @@ export async function selectBackend(
   } else {
     let started = false;
     for (const name of BACKEND_NAMES) {
-      if (await tryBackend(name)) {
+      if (await tryBackend(name, log, options.wasmThreads)) {
         started = true;
         break;
       }
