@@ -449,13 +449,15 @@ def main():
 
     for _ in range(args.warmup):
         train_step()
-    rates = []
+    rates, cpu_rates = [], []
     for _ in range(args.windows):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for _ in range(args.steps):
             loss = train_step()
         loss.item()
-        rates.append(args.steps * layout["batchSize"] / (time.perf_counter() - start))
+        samples = args.steps * layout["batchSize"]
+        rates.append(samples / (time.perf_counter() - start))
+        cpu_rates.append(samples / (time.process_time() - cpu_start))
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
@@ -465,6 +467,7 @@ def main():
                 "batchSize": layout["batchSize"],
                 "samplesPerSecond": statistics.median(rates),
                 "windows": rates,
+                "samplesPerCpuSecond": statistics.median(cpu_rates),
                 "peakRssMb": peak_kb / 1024,
                 "finalLoss": float(loss.item()),
                 "torch": torch.__version__,

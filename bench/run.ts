@@ -1,0 +1,454 @@
+/**
+ * The benchmark harness behind `npm run bench` (`-- --quick` for a short
+ * run). Every training measurement runs in its own child process
+ * (`train-child.ts`, `torch/bench.py`), and the systems take turns inside
+ * each round, in an order that rotates from round to round, so slow drift
+ * of the machine (other processes, thermal state) spreads over all of them.
+ *
+ * Writes `bench/results/<date>.json` and `bench/results/latest.json` and
+ * regenerates `docs/performance.md`.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { compileModel } from "../src/compiler/index.js";
+import { readCsvBlocks } from "../src/runtime/data/csv.js";
+import { openDataset } from "../src/runtime/data/index.js";
+import {
+  compileKuairand,
+  dataFile,
+  MODEL_SPECS,
+  ROOT,
+} from "./lib/kuairand.js";
+import { renderPerformancePage, type BenchResults } from "./report.js";
+
+const quick = process.argv.includes("--quick");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const PYTHON = "/usr/bin/python3";
+
+/** The models of the main comparison. */
+const MODELS = ["mmoe", "hmdn_mmoe", "pepnet", "hmdn_pepnet", "ple"];
+const SYSTEMS = ["compiled", "handwritten", "pytorch-dense", "pytorch-sparse"];
+const ROUNDS = quick ? 1 : 2;
+const TIMING = quick
+  ? { warmup: 2, windows: 3, steps: 2 }
+  : { warmup: 3, windows: 5, steps: 4 };
+
+type Json = Record<string, unknown>;
+
+/** Runs a command and parses the last line of its stdout as JSON. */
+function runJson(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Json> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !last.startsWith("{")) {
+        reject(
+          new Error(
+            `${command} ${args.join(" ")} failed (exit ${code}): ${err.slice(-2000)}`,
+          ),
+        );
+        return;
+      }
+      resolve(JSON.parse(last) as Json);
+    });
+  });
+}
+
+const tsx = (script: string, args: readonly string[]) =>
+  runJson(process.execPath, ["--import", "tsx", script, ...args]);
+
+function timingArgs(t: typeof TIMING): string[] {
+  return [
+    "--warmup",
+    String(t.warmup),
+    "--windows",
+    String(t.windows),
+    "--steps",
+    String(t.steps),
+  ];
+}
+
+function torchEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, OMP_WAIT_POLICY: "PASSIVE" };
+}
+
+/** Runs one system on one model and returns its child's JSON. */
+async function measure(
+  system: string,
+  model: string,
+  batchDir: string,
+  torchThreads: number,
+  extra: readonly string[] = [],
+  timing = TIMING,
+): Promise<Json> {
+  if (system.startsWith("pytorch")) {
+    return runJson(
+      PYTHON,
+      [
+        "bench/torch/bench.py",
+        path.join(batchDir, model),
+        "--variant",
+        system.slice("pytorch-".length),
+        "--threads",
+        String(torchThreads),
+        ...timingArgs(timing),
+      ],
+      torchEnv(),
+    );
+  }
+  return tsx("bench/train-child.ts", [
+    system,
+    model,
+    ...timingArgs(timing),
+    ...extra,
+  ]);
+}
+
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? sorted[mid]
+    : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function loadAverage(): number[] {
+  return os.loadavg().map((v) => Math.round(v * 100) / 100);
+}
+
+function packageVersion(name: string): string {
+  const file = path.join(ROOT, "node_modules", name, "package.json");
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string })
+    .version;
+}
+
+// ------------------------------------------------------------- sections
+
+async function trainingComparison(batchDir: string, torchThreads: number) {
+  const runs: Record<string, Record<string, Json[]>> = {};
+  for (const model of MODELS) runs[model] = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [m, model] of MODELS.entries()) {
+      const shift = (round + m) % SYSTEMS.length;
+      const order = [...SYSTEMS.slice(shift), ...SYSTEMS.slice(0, shift)];
+      for (const system of order) {
+        log(`round ${round + 1}/${ROUNDS}: ${system} ${model}`);
+        const result = await measure(system, model, batchDir, torchThreads);
+        (runs[model][system] ??= []).push(result);
+      }
+    }
+  }
+  const perModel: Record<string, Json> = {};
+  for (const model of MODELS) {
+    const rate = (system: string) =>
+      median(runs[model][system].map((r) => r.samplesPerSecond as number));
+    const cpuRate = (system: string) =>
+      median(runs[model][system].map((r) => r.samplesPerCpuSecond as number));
+    const compiled = runs[model].compiled;
+    perModel[model] = {
+      samplesPerSecond: rate("compiled"),
+      samplesPerCpuSecond: cpuRate("compiled"),
+      handwrittenSamplesPerSecond: rate("handwritten"),
+      pytorchDenseSamplesPerSecond: rate("pytorch-dense"),
+      pytorchSparseSamplesPerSecond: rate("pytorch-sparse"),
+      handwrittenRatio: rate("compiled") / rate("handwritten"),
+      pytorchDenseRatio: rate("compiled") / rate("pytorch-dense"),
+      pytorchSparseRatio: rate("compiled") / rate("pytorch-sparse"),
+      cpuHandwrittenRatio: cpuRate("compiled") / cpuRate("handwritten"),
+      cpuPytorchDenseRatio: cpuRate("compiled") / cpuRate("pytorch-dense"),
+      peakRssMb: Math.max(...compiled.map((r) => r.peakRssMb as number)),
+      handwrittenPeakRssMb: Math.max(
+        ...runs[model].handwritten.map((r) => r.peakRssMb as number),
+      ),
+      pytorchDensePeakRssMb: Math.max(
+        ...runs[model]["pytorch-dense"].map((r) => r.peakRssMb as number),
+      ),
+      rssAfterWarmupMb: compiled[0].rssMb,
+      tensors: compiled[0].tensors,
+      runs: runs[model],
+    };
+  }
+  return perModel;
+}
+
+async function pickTorchThreads(batchDir: string): Promise<Json> {
+  const rates: Record<string, number> = {};
+  for (const threads of [1, 2, 1, 2].slice(0, quick ? 2 : 4)) {
+    const result = await measure(
+      "pytorch-dense",
+      "mmoe",
+      batchDir,
+      threads,
+      [],
+      { warmup: 2, windows: 3, steps: 2 },
+    );
+    const key = String(threads);
+    rates[key] = Math.max(rates[key] ?? 0, result.samplesPerSecond as number);
+  }
+  const best = (rates["2"] ?? 0) > (rates["1"] ?? 0) ? 2 : 1;
+  return { samplesPerSecond: rates, best };
+}
+
+async function scaling(batchDir: string) {
+  const short = { warmup: 2, windows: 3, steps: quick ? 2 : 3 };
+  const sweep = async (
+    label: string,
+    model: string,
+    values: readonly number[],
+    flag: string,
+  ) => {
+    const points: Json[] = [];
+    for (const value of values) {
+      log(`scaling ${label}: ${value}`);
+      const result = await measure(
+        "compiled",
+        model,
+        batchDir,
+        1,
+        [flag, String(value)],
+        short,
+      );
+      points.push({
+        [label]: value,
+        samplesPerSecond: result.samplesPerSecond,
+        samplesPerCpuSecond: result.samplesPerCpuSecond,
+        peakRssMb: result.peakRssMb,
+      });
+    }
+    return points;
+  };
+  return {
+    batchSize: await sweep(
+      "batchSize",
+      "mmoe",
+      quick ? [256, 2048] : [256, 512, 1024, 2048, 4096, 8192],
+      "--batch",
+    ),
+    experts: await sweep(
+      "experts",
+      "mmoe",
+      quick ? [2, 8] : [2, 4, 8, 16],
+      "--experts",
+    ),
+    levels: await sweep(
+      "levels",
+      "hmdn_mmoe",
+      quick ? [1, 6] : [1, 2, 4, 6, 8],
+      "--levels",
+    ),
+    vocabularyRows: await sweep(
+      "rows",
+      "mmoe",
+      quick ? [1e3, 1e6] : [1e3, 1e4, 1e5, 1e6],
+      "--rows",
+    ),
+  };
+}
+
+async function frontEnd() {
+  const models = Object.keys(MODEL_SPECS);
+  let lines = 0;
+  const count = (text: string) => text.split("\n").length;
+  const repeats = quick ? 3 : 10;
+  // One untimed pass loads the modules and warms the JIT.
+  for (const model of models) await compileKuairand(model);
+  const start = performance.now();
+  for (let r = 0; r < repeats; r++) {
+    for (const model of models) {
+      const result = await compileModel(path.join(ROOT, MODEL_SPECS[model]), {
+        model,
+      });
+      for (const source of result.sources.values()) lines += count(source.text);
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+
+  // Whole-process cost of `hmdnc check` against a bare `node -e 0`.
+  execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+  const spec = "specs/kuairand/backbones.hmdn";
+  const spawnMs = (args: string[]) => {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, args, {
+      cwd: ROOT,
+      stdio: "ignore",
+    });
+    if (result.status !== 0) {
+      throw new Error(`node ${args.join(" ")} exited with ${result.status}`);
+    }
+    return performance.now() - start;
+  };
+  const check: number[] = [];
+  const bare: number[] = [];
+  const spawns = quick ? 5 : 15;
+  spawnMs(["bin/hmdnc.js", "check", spec]);
+  for (let i = 0; i < spawns; i++) {
+    bare.push(spawnMs(["-e", "0"]));
+    check.push(spawnMs(["bin/hmdnc.js", "check", spec]));
+  }
+  return {
+    compileLinesPerSecond: lines / seconds,
+    compiledLines: lines,
+    compileSeconds: seconds,
+    checkSpec: spec,
+    checkMs: median(check),
+    nodeMs: median(bare),
+    checkToNodeRatio: median(check) / median(bare),
+  };
+}
+
+async function dataInput(file: string) {
+  const ir = await compileKuairand("mmoe");
+  const parseStart = performance.now();
+  let records = 0;
+  for await (const block of readCsvBlocks(file, { delimiter: "," })) {
+    records += block.count;
+  }
+  const parseSeconds = (performance.now() - parseStart) / 1000;
+  const rows = records - 1;
+
+  const openStart = performance.now();
+  const dataset = await openDataset(ir, { dataPath: file, mode: "memory" });
+  const openSeconds = (performance.now() - openStart) / 1000;
+  const batchStart = performance.now();
+  let batched = 0;
+  for await (const item of dataset.batches("train", {
+    batchSize: ir.train.batchSize,
+    epoch: 0,
+  })) {
+    batched += item.batch.size;
+  }
+  const batchSeconds = (performance.now() - batchStart) / 1000;
+  return {
+    file,
+    rows,
+    parseRowsPerSecond: rows / parseSeconds,
+    openRowsPerSecond: rows / openSeconds,
+    batchRowsPerSecond: batched / batchSeconds,
+    trainRows: batched,
+  };
+}
+
+// ----------------------------------------------------------------- main
+
+const startedAt = new Date();
+const loadStart = loadAverage();
+const file = dataFile();
+const batchDir = mkdtempSync(path.join(os.tmpdir(), "hmdnc-bench-"));
+try {
+  log(`exporting batches of ${MODELS.join(", ")} from ${file}`);
+  await Promise.all(
+    MODELS.map((model) =>
+      tsx("bench/export-batches.ts", [model, path.join(batchDir, model)]).catch(
+        () => null,
+      ),
+    ),
+  );
+  for (const model of MODELS) {
+    if (!readdirSync(batchDir).includes(`${model}.bin`)) {
+      execFileSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "bench/export-batches.ts",
+          model,
+          path.join(batchDir, model),
+        ],
+        { cwd: ROOT },
+      );
+    }
+  }
+
+  log("wasm: threaded against single-threaded");
+  const wasmThreads = await tsx("bench/wasm-threads.ts", [
+    String(quick ? 3 : 5),
+    "2",
+  ]);
+  log("pytorch: choosing the thread count");
+  const torchThreads = await pickTorchThreads(batchDir);
+  const models = await trainingComparison(
+    batchDir,
+    torchThreads.best as number,
+  );
+  const scale = await scaling(batchDir);
+  log("front end");
+  const front = await frontEnd();
+  log("data input");
+  const data = await dataInput(file);
+  const torchInfo = (models[MODELS[0]].runs as Record<string, Json[]>)[
+    "pytorch-dense"
+  ][0];
+  const compiledInfo = (models[MODELS[0]].runs as Record<string, Json[]>)
+    .compiled[0];
+
+  const results: BenchResults = {
+    date: startedAt.toISOString(),
+    quick,
+    command: quick ? "npm run bench -- --quick" : "npm run bench",
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      platform: `${os.type()} ${os.release()}`,
+      loadAverageStart: loadStart,
+      loadAverageEnd: loadAverage(),
+    },
+    backend: {
+      name: compiledInfo.backend as string,
+      wasmThreads: compiledInfo.wasmThreads as number,
+      simd: compiledInfo.simd as boolean,
+    },
+    versions: {
+      node: process.version,
+      tfjs: packageVersion("@tensorflow/tfjs"),
+      tfjsBackendWasm: packageVersion("@tensorflow/tfjs-backend-wasm"),
+      torch: torchInfo.torch as string,
+      torchBlas: (torchInfo.blas as string[]).join(", "),
+      torchThreads: torchThreads.best as number,
+      ompWaitPolicy: "PASSIVE",
+    },
+    data,
+    torchThreadChoice: torchThreads,
+    wasmThreads,
+    models,
+    scaling: scale,
+    frontEnd: front,
+  };
+  const resultsDir = path.join(ROOT, "bench", "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const writeAtomically = (target: string, text: string) => {
+    const temp = `${target}.tmp-${process.pid}`;
+    writeFileSync(temp, text);
+    renameSync(temp, target);
+  };
+  const json = JSON.stringify(results, null, 2) + "\n";
+  const stamp = startedAt.toISOString().slice(0, 16).replace(/:/g, "");
+  writeAtomically(path.join(resultsDir, `${stamp}.json`), json);
+  writeAtomically(path.join(resultsDir, "latest.json"), json);
+  writeAtomically(
+    path.join(ROOT, "docs", "performance.md"),
+    renderPerformancePage(results),
+  );
+  log(`wrote bench/results/${stamp}.json and docs/performance.md`);
+} finally {
+  rmSync(batchDir, { recursive: true, force: true });
+}
