@@ -9,46 +9,49 @@
 import type {
   IParserErrorMessageProvider,
   IRecognitionException,
-  IToken,
-  TokenType,
 } from "chevrotain";
-import { chevrotain } from "./chevrotain.js";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
-import type { Source, Span } from "../diagnostics/span.js";
+import { chevrotain } from "./chevrotain.js";
+import { missingCloser, openerDescription } from "./delimiter-messages.js";
+import {
+  describeToken,
+  tokenBefore,
+  trailingComma,
+  unexpected,
+  type ErrorPayload,
+  type ErrorSite,
+  type ParseContext,
+} from "./error-site.js";
+import {
+  anchor,
+  entryKeyBefore,
+  findOpener,
+  isBoolean,
+  isCloser,
+  isReservedWord,
+  lastTopLevelDeclaration,
+  startsValue,
+  tokenIndex,
+} from "./token-queries.js";
 import {
   Colon,
   Comma,
   DECLARATION_KEYWORDS,
-  Dot,
   Extends,
-  False,
   Identifier,
   In,
-  Import,
-  KeyKeyword,
   LBracket,
   LCurly,
-  LParen,
-  NumberLiteral,
   RBracket,
   RCurly,
   RParen,
   StringLiteral,
-  True,
   Vary,
 } from "./tokens.js";
 
-const { EOF, tokenMatcher } = chevrotain;
-
-/** The details of one syntax error, as the error message provider records them. */
-interface ErrorPayload {
-  readonly kind: "mismatch" | "noViableAlt" | "earlyExit" | "redundant";
-  readonly rule: string;
-  /** The expected token type, for `mismatch`. */
-  readonly expected?: string;
-}
+const { tokenMatcher } = chevrotain;
 
 function payload(value: ErrorPayload): string {
   return JSON.stringify(value);
@@ -90,14 +93,6 @@ const VARY_HELP = "write `vary path.to.key in [value, value]`";
  */
 const CASCADE_TOKENS = 3;
 
-/** The file context a message is worded from, including block owners from the AST builder. */
-export interface ParseContext {
-  readonly source: Source;
-  readonly tokens: readonly IToken[];
-  /** The owner of each block, e.g. "model `mmoe`", keyed by the offset of its `{`. */
-  readonly blockOwners: ReadonlyMap<number, string>;
-}
-
 /** Converts Chevrotain's recognition errors into HMD11xx diagnostics. */
 export function describeParseErrors(
   errors: readonly IRecognitionException[],
@@ -129,7 +124,7 @@ export function errorOffset(
   error: IRecognitionException,
   context: Pick<ParseContext, "source" | "tokens">,
 ): number {
-  return anchor(error, context).start;
+  return anchor(error, context.tokens).start;
 }
 
 function readPayload(error: IRecognitionException): ErrorPayload {
@@ -138,18 +133,6 @@ function readPayload(error: IRecognitionException): ErrorPayload {
   } catch {
     return { kind: "mismatch", rule: error.context.ruleStack.at(-1) ?? "file" };
   }
-}
-
-/** Everything one message builder needs about an error. */
-interface ErrorSite {
-  readonly payload: ErrorPayload;
-  readonly ruleStack: readonly string[];
-  readonly actual: IToken;
-  readonly atEnd: boolean;
-  readonly index: number;
-  readonly previous: IToken | undefined;
-  readonly span: Span;
-  readonly context: ParseContext;
 }
 
 function describeParseError(
@@ -165,7 +148,7 @@ function describeParseError(
     atEnd,
     index,
     previous: context.tokens[index - 1],
-    span: anchor(error, context),
+    span: anchor(error, context.tokens),
     context,
   };
   return (
@@ -212,172 +195,6 @@ function describeByRule(site: ErrorSite): Diagnostic | undefined {
   return undefined;
 }
 
-/** Describes an error where a closing delimiter was expected but the file ended or another token came. */
-function missingCloser(site: ErrorSite, closer: "}" | "]" | ")"): Diagnostic {
-  const opener = findOpener(site, closer);
-  const what = openerDescription(site, closer, opener);
-  const next = site.context.tokens[site.index + 1];
-  if (
-    closer === ")" &&
-    tokenMatcher(site.actual, Comma) &&
-    next !== undefined &&
-    tokenMatcher(next, RParen)
-  ) {
-    return trailingComma(
-      site,
-      site.actual,
-      `the last argument of ${what.replace("the arguments of ", "")}`,
-    );
-  }
-  if (
-    site.previous !== undefined &&
-    tokenMatcher(site.previous, Comma) &&
-    tokenMatcher(site.actual, Comma)
-  ) {
-    return unexpected(site, "expected a value after `,`");
-  }
-  const declaration =
-    closer === "}" && opener !== undefined
-      ? declarationInside(site, opener)
-      : undefined;
-  if (declaration !== undefined && opener !== undefined) {
-    return declarationInsideBlock(site, opener, declaration, what);
-  }
-  if (
-    isCloser(site.actual) &&
-    findOpener(site, site.actual.image as "}" | "]" | ")") === undefined
-  ) {
-    return diagnostic("HMD1107", {
-      file: site.context.source.path,
-      span: site.span,
-      message: `unmatched \`${site.actual.image}\` in ${what}`,
-      label: `nothing was opened with \`${OPENER_OF[site.actual.image]}\``,
-      help: `remove it, or close ${what} with \`${closer}\``,
-    });
-  }
-  if ((site.atEnd || isCloser(site.actual)) && opener !== undefined) {
-    const { line, column } = site.context.source.lineColumn(opener.startOffset);
-    return diagnostic("HMD1102", {
-      file: site.context.source.path,
-      span: site.span,
-      message: `expected \`${closer}\` to close ${what} opened at ${line}:${column}`,
-      label: site.atEnd ? "the file ends here" : `found ${describeToken(site)}`,
-      labels: [
-        {
-          file: site.context.source.path,
-          span: tokenSpan(opener),
-          text: `\`${opener.image}\` opened here`,
-        },
-      ],
-      help: `add \`${closer}\` at the end of ${what}`,
-    });
-  }
-  return unexpected(
-    site,
-    `unexpected ${describeToken(site)} in ${what}`,
-    closer === "}" ? blockHelp(site) : listHelp(site, closer),
-    `expected ${closerAlternative(closer)} or \`${closer}\``,
-  );
-}
-
-/**
- * Finds a declaration keyword at the start of a line inside the block that
- * `opener` starts, which usually means the block's `}` is missing above it.
- */
-function declarationInside(
-  site: ErrorSite,
-  opener: IToken,
-): IToken | undefined {
-  const tokens = site.context.tokens;
-  const start = tokenIndex(opener, tokens) + 1;
-  for (let i = start; i < site.index && i < tokens.length - 1; i++) {
-    const token = tokens[i];
-    if (!DECLARATION_KEYWORDS.includes(token.image)) continue;
-    if (site.context.source.lineColumn(token.startOffset).column !== 1)
-      continue;
-    const following = tokens[i + 2];
-    const looksDeclared =
-      tokenMatcher(tokens[i + 1], Identifier) &&
-      following !== undefined &&
-      (tokenMatcher(following, Extends) || tokenMatcher(following, LCurly));
-    if (looksDeclared) return token;
-  }
-  return undefined;
-}
-
-function declarationInsideBlock(
-  site: ErrorSite,
-  opener: IToken,
-  declaration: IToken,
-  what: string,
-): Diagnostic {
-  const { line, column } = site.context.source.lineColumn(opener.startOffset);
-  const file = site.context.source.path;
-  return diagnostic("HMD1102", {
-    file,
-    span: tokenSpan(declaration),
-    message: `expected \`}\` to close ${what} opened at ${line}:${column} before this declaration`,
-    label: "this declaration starts inside the block",
-    labels: [{ file, span: tokenSpan(opener), text: "`{` opened here" }],
-    help: `add \`}\` at the end of ${what}, before \`${declaration.image}\``,
-  });
-}
-
-function listHelp(site: ErrorSite, closer: "]" | ")"): string | undefined {
-  if (!startsValue(site.actual) || !endsValue(site.previous)) return undefined;
-  return closer === "]"
-    ? "separate list items with commas, as in `[256, 128]`"
-    : "separate arguments with commas, as in `adam(lr: 1e-3, beta1: 0.9)`";
-}
-
-function blockHelp(site: ErrorSite): string | undefined {
-  if (startsValue(site.actual) && endsValue(site.previous)) {
-    return "values after the first one are separated by commas, as in `metrics auc, logloss`";
-  }
-  if (tokenMatcher(site.actual, Colon)) {
-    return "an entry is written `key value`, without `:`";
-  }
-  if (tokenMatcher(site.actual, Import)) {
-    return "imports go at the top of the file, before the first declaration";
-  }
-  return undefined;
-}
-
-function closerAlternative(closer: "}" | "]" | ")"): string {
-  return closer === "}" ? "an entry" : "`,`";
-}
-
-const DELIMITERS = {
-  "}": { openerType: LCurly, closerType: RCurly },
-  "]": { openerType: LBracket, closerType: RBracket },
-  ")": { openerType: LParen, closerType: RParen },
-} as const;
-
-const OPENER_OF: Readonly<Record<string, string>> = {
-  "}": "{",
-  "]": "[",
-  ")": "(",
-};
-
-function openerDescription(
-  site: ErrorSite,
-  closer: "}" | "]" | ")",
-  opener: IToken | undefined,
-): string {
-  if (closer === "]") return "the list";
-  if (closer === ")") {
-    const callee = opener === undefined ? undefined : tokenBefore(site, opener);
-    return callee === undefined
-      ? "the arguments"
-      : `the arguments of \`${callee.image}\``;
-  }
-  const owner =
-    opener === undefined
-      ? undefined
-      : site.context.blockOwners.get(opener.startOffset);
-  return owner === undefined ? "the block" : `the block of ${owner}`;
-}
-
 function describeMissingName(site: ErrorSite): Diagnostic {
   const parent = site.ruleStack.at(-2);
   if (
@@ -420,11 +237,15 @@ function describeMissingValue(site: ErrorSite): Diagnostic {
       return trailingComma(
         site,
         previous,
-        `the last value of \`${entryKeyBefore(site, previous) ?? "the entry"}\``,
+        `the last value of \`${entryKeyBefore(site.context.tokens, previous) ?? "the entry"}\``,
       );
     }
     if (parent === "arg" && tokenMatcher(site.actual, RParen)) {
-      const what = openerDescription(site, ")", findOpener(site, ")"));
+      const what = openerDescription(
+        site,
+        ")",
+        findOpener(site.context.tokens, site.index, ")"),
+      );
       return trailingComma(
         site,
         previous,
@@ -439,22 +260,6 @@ function describeMissingValue(site: ErrorSite): Diagnostic {
   }
   const after = previous === undefined ? "" : ` after \`${previous.image}\``;
   return unexpected(site, `expected a value${after}`);
-}
-
-function trailingComma(
-  site: ErrorSite,
-  comma: IToken,
-  what: string,
-): Diagnostic {
-  const span = tokenSpan(comma);
-  return diagnostic("HMD1105", {
-    file: site.context.source.path,
-    span,
-    message: `unexpected \`,\` after ${what}`,
-    label: "nothing follows this comma",
-    help: "remove the `,`",
-    fix: { span, replacement: "" },
-  });
 }
 
 function describeTopLevel(site: ErrorSite): Diagnostic {
@@ -499,7 +304,7 @@ function describeReservedWord(site: ErrorSite): Diagnostic | undefined {
     parent === "entry" &&
     site.previous !== undefined
   ) {
-    const key = entryKeyBefore(site, site.previous);
+    const key = entryKeyBefore(site.context.tokens, site.previous);
     const named = key === undefined ? undefined : NAMED_THING[key];
     if (named !== undefined) role = `name ${named}`;
   }
@@ -511,117 +316,9 @@ function describeReservedWord(site: ErrorSite): Diagnostic | undefined {
   });
 }
 
-function isBoolean(token: IToken): boolean {
-  return tokenMatcher(token, True) || tokenMatcher(token, False);
-}
-
-function isReservedWord(token: IToken): boolean {
-  return [Import, Extends, Vary, In, True, False, KeyKeyword].some((type) =>
-    tokenMatcher(token, type),
-  );
-}
-
-function unexpected(
-  site: ErrorSite,
-  message: string,
-  help?: string,
-  label?: string,
-): Diagnostic {
-  return diagnostic("HMD1101", {
-    file: site.context.source.path,
-    span: site.span,
-    message,
-    label:
-      label ??
-      (site.atEnd ? "the file ends here" : `found ${describeToken(site)}`),
-    ...(help === undefined ? {} : { help }),
-  });
-}
-
-/** Names a token for a message: "`model`", "number `42`", "the end of the file". */
-function describeToken(site: ErrorSite): string {
-  const token = site.actual;
-  if (site.atEnd || token.tokenType === EOF) return "the end of the file";
-  if (tokenMatcher(token, NumberLiteral)) return `number \`${token.image}\``;
-  if (tokenMatcher(token, StringLiteral)) {
-    const text =
-      token.image.length > 30 ? `${token.image.slice(0, 27)}...` : token.image;
-    return `string \`${text}\``;
-  }
-  return `\`${token.image}\``;
-}
-
-function tokenSpan(token: IToken): Span {
-  return {
-    start: token.startOffset,
-    end: token.startOffset + token.image.length,
-  };
-}
-
-/**
- * Returns the span to report for an error token. Tokens without a position (the end
- * of the file, tokens inserted by recovery) are anchored just after the
- * previous real token, so a message never points at offset NaN.
- */
-function anchor(
-  error: IRecognitionException,
-  context: Pick<ParseContext, "source" | "tokens">,
-): Span {
-  if (hasPosition(error.token)) return tokenSpan(error.token);
-  const previous = (error as { previousToken?: IToken }).previousToken;
-  const before =
-    previous !== undefined && hasPosition(previous)
-      ? previous
-      : context.tokens.at(-1);
-  const end =
-    before === undefined ? 0 : before.startOffset + before.image.length;
-  return { start: end, end };
-}
-
-function hasPosition(token: IToken): boolean {
-  return (
-    token.tokenType !== EOF &&
-    token.isInsertedInRecovery !== true &&
-    Number.isFinite(token.startOffset) &&
-    token.startOffset >= 0
-  );
-}
-
-function tokenIndex(token: IToken, tokens: readonly IToken[]): number {
-  if (!hasPosition(token)) return tokens.length;
-  let low = 0;
-  let high = tokens.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (tokens[middle].startOffset < token.startOffset) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-function tokenBefore(site: ErrorSite, token: IToken): IToken | undefined {
-  const index = tokenIndex(token, site.context.tokens);
-  return site.context.tokens[index - 1];
-}
-
-/** Finds the innermost opener of `closer`'s kind still open at the error. */
-function findOpener(
-  site: ErrorSite,
-  closer: "}" | "]" | ")",
-): IToken | undefined {
-  const { openerType, closerType } = DELIMITERS[closer];
-  const stack: IToken[] = [];
-  for (let i = 0; i < site.index && i < site.context.tokens.length; i++) {
-    const token = site.context.tokens[i];
-    if (tokenMatcher(token, openerType)) stack.push(token);
-    else if (tokenMatcher(token, closerType)) stack.pop();
-  }
-  return stack.at(-1);
-}
-
 /** Describes the declaration being parsed at the error, e.g. "model `mmoe`". */
 function declarationBefore(site: ErrorSite): string {
-  const found = lastTopLevelDeclaration(site);
+  const found = lastTopLevelDeclaration(site.context.tokens, site.index);
   if (found === undefined) return "the declaration";
   const name = site.context.tokens[found + 1];
   const keyword = site.context.tokens[found].image;
@@ -633,81 +330,6 @@ function declarationBefore(site: ErrorSite): string {
 }
 
 function declarationKeyword(site: ErrorSite): string {
-  const found = lastTopLevelDeclaration(site);
+  const found = lastTopLevelDeclaration(site.context.tokens, site.index);
   return found === undefined ? "declaration" : site.context.tokens[found].image;
-}
-
-function lastTopLevelDeclaration(site: ErrorSite): number | undefined {
-  let depth = 0;
-  let found: number | undefined;
-  for (let i = 0; i < site.index && i < site.context.tokens.length; i++) {
-    const token = site.context.tokens[i];
-    if (tokenMatcher(token, LCurly)) depth++;
-    else if (tokenMatcher(token, RCurly)) depth = Math.max(0, depth - 1);
-    else if (depth === 0 && DECLARATION_KEYWORDS.includes(token.image))
-      found = i;
-  }
-  return found;
-}
-
-/** Finds the key of the entry a value belongs to: the token before its first value. */
-function entryKeyBefore(site: ErrorSite, comma: IToken): string | undefined {
-  const tokens = site.context.tokens;
-  let depth = 0;
-  for (let i = tokenIndex(comma, tokens) - 1; i > 0; i--) {
-    const token = tokens[i];
-    if (isCloser(token)) depth++;
-    else if (isOpener(token)) {
-      if (depth === 0) return undefined;
-      depth--;
-    } else if (
-      depth === 0 &&
-      !tokenMatcher(token, Comma) &&
-      !tokenMatcher(token, Dot)
-    ) {
-      const before = tokens[i - 1];
-      if (
-        before !== undefined &&
-        !tokenMatcher(before, Comma) &&
-        !tokenMatcher(before, Dot)
-      ) {
-        return before.image;
-      }
-    }
-  }
-  return undefined;
-}
-
-const VALUE_STARTS: readonly TokenType[] = [
-  NumberLiteral,
-  StringLiteral,
-  True,
-  False,
-  Identifier,
-  LBracket,
-];
-
-function startsValue(token: IToken): boolean {
-  return VALUE_STARTS.some((type) => tokenMatcher(token, type));
-}
-
-function endsValue(token: IToken | undefined): boolean {
-  if (token === undefined) return false;
-  return [
-    NumberLiteral,
-    StringLiteral,
-    True,
-    False,
-    Identifier,
-    RBracket,
-    RParen,
-  ].some((type) => tokenMatcher(token, type));
-}
-
-function isCloser(token: IToken): boolean {
-  return [RCurly, RBracket, RParen].some((type) => tokenMatcher(token, type));
-}
-
-function isOpener(token: IToken): boolean {
-  return [LCurly, LBracket, LParen].some((type) => tokenMatcher(token, type));
 }
