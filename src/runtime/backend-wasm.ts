@@ -36,8 +36,9 @@ import type { Logger } from "./backend.js";
 /** Settings for `registerWasmBackend`. */
 export interface WasmBackendOptions {
   /**
-   * Threads for XNNPACK kernels, main thread included. Defaults to
-   * `os.availableParallelism()`; 1 selects the single-threaded build.
+   * Threads for XNNPACK kernels, main thread included. Defaults to the
+   * running backend's count, or `os.availableParallelism()` when none
+   * runs; 1 selects the single-threaded build.
    * Values above `MAX_WASM_THREADS` are capped.
    */
   readonly threads?: number;
@@ -338,9 +339,9 @@ async function start(
  * The `.wasm` binaries are taken from the installed package, so this works
  * from any working directory. When the threaded build cannot start, the
  * reason goes to `log` and the single-threaded SIMD build runs instead.
- * Calling again with the same thread count returns the running backend;
- * a different count restarts it, which invalidates every tensor that lives
- * on the old one.
+ * Calling again without `threads`, or with the running count, returns the
+ * running backend; a different count restarts it, which invalidates every
+ * tensor that lives on the old one.
  */
 export async function registerWasmBackend(
   options: WasmBackendOptions = {},
@@ -354,7 +355,9 @@ export async function registerWasmBackend(
   );
   const log = options.log ?? (() => {});
   while (pending !== null) await pending.catch(() => undefined);
-  if (current !== null && current.threads === requested) {
+  // Without an explicit count, a running backend is kept as it is.
+  const keep = options.threads === undefined || current?.threads === requested;
+  if (current !== null && keep) {
     if (tf.getBackend() !== "wasm") await tf.setBackend("wasm");
     return current.info;
   }

@@ -85,6 +85,13 @@ describe("registerWasmBackend", () => {
     expect(singleTraining.losses[2]).not.toBe(singleTraining.losses[0]);
   });
 
+  it("keeps the running backend without a count", async () => {
+    const single = await registerWasmBackend({ threads: 1 });
+    const kept = await registerWasmBackend();
+    expect(kept).toBe(single);
+    expect(kept.threads).toBe(1);
+  });
+
   it("returns the running backend for the same thread count", async () => {
     const first = await registerWasmBackend({ threads: 2 });
     const again = await registerWasmBackend({ threads: 2 });
