@@ -80,7 +80,7 @@ export interface ForwardResult {
   readonly quantized: QuantizerOutput | null;
 }
 
-/** What `ModelCore` is built from. */
+/** Settings and collaborators of a `ModelCore`. */
 export interface ModelCoreOptions {
   readonly ir: ModelIr;
   readonly scenarios: number;

@@ -105,7 +105,7 @@ export class EmbeddingTable {
     return slot * this.dim;
   }
 
-  /** The rows touched since the last update and their summed gradients `[touched, dim]`. */
+  /** Returns the rows touched since the last update and their summed gradients `[touched, dim]`. */
   pendingGradient(): { rows: readonly number[]; gradient: Float32Array } {
     return {
       rows: this.touched,

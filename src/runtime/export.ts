@@ -43,7 +43,7 @@ interface IdBlock {
   readonly width: number;
 }
 
-/** Where each feature reads its columns from the model inputs. */
+/** Returns where each feature reads its columns in the model inputs. */
 function inputLayout(ir: ModelIr): {
   ids: IdBlock[];
   numeric: string[];
@@ -210,7 +210,7 @@ export class HmdnEmbedding extends tf.layers.Layer {
   }
 }
 
-/** The width of `E` for `ir`. */
+/** Returns the width of `E` for `ir`. */
 function embeddingWidth(ir: ModelIr): number {
   const dims = new Map(ir.tables.map((table) => [table.name, table.dim]));
   let width = 0;

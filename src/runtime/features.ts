@@ -46,7 +46,7 @@ interface GatherRecord {
   readonly argmax: Map<string, Int32Array>;
 }
 
-/** The table of a categorical, multi or bucketised numeric feature, or `null` for a scalar. */
+/** Returns the table of a categorical, multi or bucketised numeric feature, or `null` for a scalar. */
 function tableOf(feature: FeatureIr): string | null {
   if (feature.kind === "numeric") {
     return feature.transform.kind === "buckets"

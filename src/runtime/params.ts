@@ -75,12 +75,12 @@ export class ParamRegistry {
     return this.add(name, shape, init, false, false);
   }
 
-  /** Every entry in creation order. */
+  /** Returns every entry in creation order. */
   all(): ParamEntry[] {
     return [...this.entries.values()];
   }
 
-  /** The trainable entries in creation order. */
+  /** Returns the trainable entries in creation order. */
   trainable(): ParamEntry[] {
     return this.all().filter((entry) => entry.trainable);
   }

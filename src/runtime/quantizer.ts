@@ -109,7 +109,7 @@ export class ResidualQuantizer {
     this.initialized = this.initializedFlag.dataSync()[0] > 0.5;
   }
 
-  /** The codebook used at level `d` (0-based). */
+  /** Returns the codebook that level `level` (0-based) reads. */
   codebookAt(level: number): tf.Variable {
     return this.codebooks.length === 1
       ? this.codebooks[0]
@@ -201,7 +201,7 @@ export class ResidualQuantizer {
     };
   }
 
-  /** The quantizer's share of the total loss: `beta * commit (+ weight * codebook)`. */
+  /** Returns the quantizer's share of the total loss: `beta * commit (+ weight * codebook)`. */
   lossTerm(output: QuantizerOutput): tf.Scalar {
     let term = tf.mul(output.commitLoss, this.ir.beta) as tf.Scalar;
     if (output.codebookLoss !== null && this.ir.update.kind === "gradient") {
@@ -271,7 +271,7 @@ export class ResidualQuantizer {
   /**
    * Updates the moving statistics after a training step: code counts, the
    * EMA codebook (decay, Laplace smoothing) and dead-code resets.
-   * `mask` `[B]` is 1 for rows that count, `resetRows` holds per codebook K
+   * `mask` `[B]` is 1 for rows that count, `resetRows` contains per codebook K
    * random row indices into the concatenated residuals of that codebook's
    * levels (drawn on the host among the rows that count).
    */
@@ -380,7 +380,7 @@ export class ResidualQuantizer {
     });
   }
 
-  /** The levels (0-based) that read codebook `b`. */
+  /** Returns the levels (0-based) that read codebook `book`. */
   levelsOf(book: number): number[] {
     if (this.codebooks.length === 1) {
       return Array.from({ length: this.levels }, (_, d) => d);
