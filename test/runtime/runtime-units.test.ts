@@ -221,3 +221,35 @@ describe("non-finite loss", () => {
     network.dispose();
   });
 });
+
+describe("gradient-trained codebooks", () => {
+  it("update per-level codebooks through the optimizer", async () => {
+    const hierarchy = {
+      ...TEST_HIERARCHY,
+      codebooks: "per_level" as const,
+      update: { kind: "gradient" as const, weight: 1 },
+      init: "random" as const,
+    };
+    const network = await createNetwork(testIr({ hierarchy }), TEST_PRE, {
+      backend: "wasm",
+      backbone: testSharedBottom,
+    });
+    network.trainStep(testBatch(32, 1));
+    const after1 = Array.from(
+      network.getState()["hierarchy/codebook_1"].values,
+    );
+    let result = network.trainStep(testBatch(32, 2));
+    for (let i = 0; i < 5; i++)
+      result = network.trainStep(testBatch(32, 3 + i));
+    const state = network.getState();
+    expect(Object.keys(state)).toContain("optimizer/hierarchy/codebook_1/m");
+    expect(Array.from(state["hierarchy/codebook_1"].values)).not.toEqual(
+      after1,
+    );
+    expect(Number.isFinite(result.commitLoss!)).toBe(true);
+    const codes = network.assignCodes(testBatch(4, 9))!;
+    expect(codes).toHaveLength(8);
+    for (const code of codes) expect(code >= 0 && code < 4).toBe(true);
+    network.dispose();
+  });
+});
