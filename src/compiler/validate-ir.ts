@@ -12,6 +12,7 @@ import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
+import { jsonPointerSpan } from "./json-pointer.js";
 import { IR_VERSION, type ExperimentIr, type ModelIr } from "./ir.js";
 import schema from "./ir.schema.json" with { type: "json" };
 
@@ -46,8 +47,20 @@ function getValidators(): Validators {
   return validators;
 }
 
+/** One schema violation: the JSON pointer of the value and what is wrong. */
+interface SchemaProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
 /** Lists the schema errors of a value as `instancePath: message` lines, none when valid. */
 export function schemaErrors(value: unknown): string[] {
+  return schemaProblems(value).map(
+    (problem) => `${problem.path || "/"}: ${problem.message}`,
+  );
+}
+
+function schemaProblems(value: unknown): SchemaProblem[] {
   const { any, ...byKind } = getValidators();
   if (any(value)) return [];
   const kind = (value as { kind?: unknown } | null)?.kind;
@@ -59,7 +72,7 @@ export function schemaErrors(value: unknown): string[] {
   return formatErrors(any.errors ?? []);
 }
 
-function formatErrors(errors: readonly ErrorObject[]): string[] {
+function formatErrors(errors: readonly ErrorObject[]): SchemaProblem[] {
   // `oneOf` reports every branch; the most specific paths are the useful ones.
   const deepest = Math.max(...errors.map((error) => error.instancePath.length));
   return errors
@@ -73,7 +86,10 @@ function formatErrors(errors: readonly ErrorObject[]): string[] {
           : error.keyword === "enum" || error.keyword === "const"
             ? ` ${JSON.stringify(error.params.allowedValues ?? error.params.allowedValue)}`
             : "";
-      return `${error.instancePath || "/"}: ${error.message ?? "invalid"}${detail}`;
+      return {
+        path: error.instancePath,
+        message: `${error.message ?? "invalid"}${detail}`,
+      };
     });
 }
 
@@ -94,10 +110,9 @@ export interface IrReadResult {
 }
 
 /**
- * Parses and validates the text of an IR file a user hands in.
+ * Parses and validates the text of an IR file a user hands in. Each
+ * diagnostic spans the JSON value it is about.
  */
-// Limitation: every HMD3xxx diagnostic spans the whole file; the message
-// names the JSON path, but the span is not narrowed to that value.
 export function validateIrText(text: string, file: string): IrReadResult {
   const whole: Span = { start: 0, end: text.length };
   let value: unknown;
@@ -123,35 +138,35 @@ export function validateIrText(text: string, file: string): IrReadResult {
       diagnostics: [
         diagnostic("HMD3003", {
           file,
-          span: whole,
+          span: jsonPointerSpan(text, "/irVersion"),
           message: `IR version ${JSON.stringify(version ?? null)} is not supported, expected ${IR_VERSION}`,
           help: "recompile the spec with this version of `hmdnc compile`",
         }),
       ],
     };
   }
-  const errors = schemaErrors(value);
-  if (errors.length > 0) {
+  const problems = schemaProblems(value);
+  if (problems.length > 0) {
     return {
       ir: null,
-      diagnostics: errors.map((error) =>
+      diagnostics: problems.map((problem) =>
         diagnostic("HMD3002", {
           file,
-          span: whole,
-          message: `invalid IR at ${error}`,
+          span: jsonPointerSpan(text, problem.path),
+          message: `invalid IR at ${problem.path || "/"}: ${problem.message}`,
           help: "recompile the spec with `hmdnc compile` instead of editing the IR by hand",
         }),
       ),
     };
   }
   const ir = value as ModelIr | ExperimentIr;
-  const broken = brokenReferences(ir);
+  const broken = referenceProblems(ir, "");
   return {
     ir: broken.length === 0 ? ir : null,
-    diagnostics: broken.map((message) =>
+    diagnostics: broken.map(({ path, message }) =>
       diagnostic("HMD3004", {
         file,
-        span: whole,
+        span: jsonPointerSpan(text, path),
         message,
         help: "recompile the spec with `hmdnc compile`",
       }),
@@ -159,50 +174,73 @@ export function validateIrText(text: string, file: string): IrReadResult {
   };
 }
 
-/** Names the schema cannot check: tables, groups and hierarchy inputs. */
+/** Lists the names the schema cannot check: tables, groups and hierarchy inputs. */
 export function brokenReferences(ir: ModelIr | ExperimentIr): string[] {
+  return referenceProblems(ir, "").map((problem) => problem.message);
+}
+
+/** The broken references of an IR, each with the JSON pointer of the name. */
+function referenceProblems(
+  ir: ModelIr | ExperimentIr,
+  at: string,
+): SchemaProblem[] {
   if (ir.kind === "experiment") {
-    return ir.variants.flatMap((variant) =>
-      brokenReferences(variant.model).map(
-        (message) => `variant \`${variant.name}\`: ${message}`,
+    return ir.variants.flatMap((variant, index) =>
+      referenceProblems(variant.model, `${at}/variants/${index}/model`).map(
+        (problem) => ({
+          ...problem,
+          message: `variant \`${variant.name}\`: ${problem.message}`,
+        }),
       ),
     );
   }
-  const problems: string[] = [];
+  const problems: SchemaProblem[] = [];
   const tables = new Set(ir.tables.map((table) => table.name));
   const features = new Set(ir.features.map((feature) => feature.name));
-  for (const feature of ir.features) {
-    const table =
-      feature.kind === "numeric"
-        ? feature.transform.kind === "buckets"
-          ? feature.transform.table
-          : null
-        : feature.table;
-    if (table !== null && !tables.has(table)) {
-      problems.push(
-        `feature \`${feature.name}\` reads table \`${table}\`, which is not declared`,
-      );
-    }
-  }
-  const named = [
-    ...ir.groups.flatMap((group) =>
-      group.features.map((name) => [`group \`${group.name}\``, name]),
+  ir.features.forEach((feature, index) => {
+    const numeric = feature.kind === "numeric";
+    const table = numeric
+      ? feature.transform.kind === "buckets"
+        ? feature.transform.table
+        : null
+      : feature.table;
+    if (table === null || tables.has(table)) return;
+    problems.push({
+      path: `${at}/features/${index}/${numeric ? "transform/table" : "table"}`,
+      message: `feature \`${feature.name}\` reads table \`${table}\`, which is not declared`,
+    });
+  });
+  const named: [string, string, string][] = [
+    ...ir.groups.flatMap((group, index) =>
+      group.features.map((name, item): [string, string, string] => [
+        `group \`${group.name}\``,
+        name,
+        `${at}/groups/${index}/features/${item}`,
+      ]),
     ),
-    ...ir.tables.flatMap((table) =>
-      table.features.map((name) => [`table \`${table.name}\``, name]),
+    ...ir.tables.flatMap((table, index) =>
+      table.features.map((name, item): [string, string, string] => [
+        `table \`${table.name}\``,
+        name,
+        `${at}/tables/${index}/features/${item}`,
+      ]),
     ),
-    ...(ir.hierarchy === null
-      ? []
-      : [...ir.hierarchy.explicit, ...ir.hierarchy.implicit].map((name) => [
-          "the hierarchy",
+    ...(["explicit", "implicit"] as const).flatMap((view) =>
+      (ir.hierarchy?.[view] ?? []).map(
+        (name, item): [string, string, string] => [
+          `the ${view} hierarchy view`,
           name,
-        ])),
+          `${at}/hierarchy/${view}/${item}`,
+        ],
+      ),
+    ),
   ];
-  for (const [owner, name] of named) {
-    if (!features.has(name))
-      problems.push(
-        `${owner} names feature \`${name}\`, which is not declared`,
-      );
+  for (const [owner, name, path] of named) {
+    if (features.has(name)) continue;
+    problems.push({
+      path,
+      message: `${owner} names feature \`${name}\`, which is not declared`,
+    });
   }
   return problems;
 }

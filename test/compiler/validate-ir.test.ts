@@ -64,3 +64,27 @@ describe("validateIrText", () => {
     );
   });
 });
+
+describe("IR diagnostic spans", () => {
+  it("point at the value of the failing path", () => {
+    const broken = { ...ir, train: { ...ir.train, batchSize: "big" } };
+    const text = JSON.stringify(broken, null, 2);
+    const [item] = validateIrText(text, "run.ir.json").diagnostics;
+    expect(text.slice(item.span.start, item.span.end)).toBe('"big"');
+  });
+
+  it("point at a broken reference", () => {
+    const groups = [...ir.groups, { name: "ghost", features: ["x", "nobody"] }];
+    const text = JSON.stringify({ ...ir, groups });
+    const items = validateIrText(text, "run.ir.json").diagnostics;
+    expect(
+      items.map((item) => text.slice(item.span.start, item.span.end)),
+    ).toEqual(['"x"', '"nobody"']);
+  });
+
+  it("point at the version", () => {
+    const text = JSON.stringify({ ...ir, irVersion: 9 });
+    const [item] = validateIrText(text, "run.ir.json").diagnostics;
+    expect(text.slice(item.span.start, item.span.end)).toBe("9");
+  });
+});
