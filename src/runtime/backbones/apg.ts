@@ -23,7 +23,6 @@ import {
   checkHierarchyUse,
   createDense,
   createModulation,
-  createNorm,
   createScenarioEmbedding,
   createTowers,
   dropout,
@@ -34,6 +33,7 @@ import {
   usesCondition,
   usesModulation,
 } from "./common.js";
+import { createNorm } from "./norm.js";
 import type { BackboneFactory } from "./types.js";
 
 /** Builds an APG backbone. */

@@ -8,7 +8,7 @@
  * is speed: the tfjs wasm backend (4.22) ran a `BatchMatMul` with a batch
  * dimension above 1 about 50x slower than the same work as separate 2-D
  * products (4 x [2048, 256] x [256, 128] on 2 cores). Per-row generated
- * weights (APG, M2M) are applied with element-wise and outer products.
+ * weights (APG, M2M) are applied with element-wise and 2-D products.
  *
  * Per-scenario choices never use `gather` (its gradient needs
  * `UnsortedSegmentSum`, which the wasm backend lacks): every scenario's
@@ -24,17 +24,11 @@ import type {
   TaskIr,
 } from "../../compiler/ir.js";
 import { linear, stopGradient } from "../ops.js";
+import { createNorm } from "./norm.js";
 import type { BackboneContext, BackboneInputs } from "./types.js";
 
 /** Slope of `leaky_relu` for negative inputs (the PyTorch default). */
 export const LEAKY_RELU_ALPHA = 0.01;
-/** Added to the variance before the square root in every norm. */
-export const NORM_EPSILON = 1e-5;
-/**
- * Weight of the old value in the batch-norm moving averages:
- * `moving = MOMENTUM * moving + (1 - MOMENTUM) * batch`.
- */
-export const BATCH_NORM_MOMENTUM = 0.99;
 /**
  * Hidden width of the HMDN modulation gate unit for backbones that have no
  * gate width of their own (PEPNet uses its `gate_hidden`).
@@ -74,75 +68,6 @@ export function dropout(
 ): tf.Tensor2D {
   if (!inputs.training || rate === 0) return x;
   return inputs.dropout(x, rate);
-}
-
-// ---------------------------------------------------------------- norm
-
-/** A normalisation layer over the features of a `[B, d]` activation. */
-export interface NormLayer {
-  apply(x: tf.Tensor2D, inputs: BackboneInputs): tf.Tensor2D;
-}
-
-/**
- * Creates a `layer` or `batch` norm of width `width`, or `null` for `none`.
- *
- * Weights: `<prefix>/gamma` (ones), `<prefix>/beta` (zeros); batch norm also
- * keeps `<prefix>/moving_mean` and `<prefix>/moving_variance` as state. Batch
- * norm normalises with the batch mean and biased variance over the rows in
- * a training step and updates the moving averages with
- * `BATCH_NORM_MOMENTUM`. Outside training it uses the moving averages.
- */
-export function createNorm(
-  context: BackboneContext,
-  prefix: string,
-  norm: Norm,
-  width: number,
-): NormLayer | null {
-  if (norm === "none") return null;
-  const gamma = context.weight(`${prefix}/gamma`, [width], "ones");
-  const beta = context.weight(`${prefix}/beta`, [width], "zeros");
-  const scale = (x: tf.Tensor2D, mean: tf.Tensor, variance: tf.Tensor) =>
-    tf.add(
-      tf.mul(
-        tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, NORM_EPSILON))),
-        gamma,
-      ),
-      beta,
-    ) as tf.Tensor2D;
-  if (norm === "layer") {
-    return {
-      apply(x) {
-        const { mean, variance } = tf.moments(x, -1, true);
-        return scale(x, mean, variance);
-      },
-    };
-  }
-  const movingMean = context.state(`${prefix}/moving_mean`, [width], "zeros");
-  const movingVariance = context.state(
-    `${prefix}/moving_variance`,
-    [width],
-    "ones",
-  );
-  return {
-    apply(x, inputs) {
-      if (!inputs.training) return scale(x, movingMean, movingVariance);
-      const { mean, variance } = tf.moments(x, 0);
-      updateMovingAverage(movingMean, mean);
-      updateMovingAverage(movingVariance, variance);
-      return scale(x, mean, variance);
-    },
-  };
-}
-
-/** Moves a state variable towards a batch statistic, outside any gradient. */
-export function updateMovingAverage(state: tf.Variable, batch: tf.Tensor) {
-  tf.tidy(() => {
-    const next = tf.add(
-      tf.mul(state, BATCH_NORM_MOMENTUM),
-      tf.mul(stopGradient(batch), 1 - BATCH_NORM_MOMENTUM),
-    );
-    state.assign(next);
-  });
 }
 
 // --------------------------------------------------------------- dense

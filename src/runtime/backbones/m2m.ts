@@ -10,8 +10,8 @@
  * - meta tower, per task: each of `meta_layers` is a per-row dense layer
  *   `act(h W(z) + b(z))` whose kernel `W(z) = reshape(z G + g, [in, out])`
  *   and bias `b(z) = z H + k` are generated from `z`. It is computed as
- *   `(z outer h) G' + h g' + b(z)` with `G'`, `g'` the reshaped generator.
- *   That is the same sum without materialising a `[B, in, out]` kernel.
+ *   `sum_j z_j (h G_j) + h g' + b(z)`, with `G_j` the `[in, out]` slice j
+ *   of `G` and `g'` the reshaped `g`, so no `[B, in, out]` kernel exists.
  * The task towers then read the meta tower output. `modulate` applies the
  * HMDN modulation to `E` before the experts.
  */
@@ -24,7 +24,6 @@ import {
   checkHierarchyUse,
   createDense,
   createModulation,
-  createNorm,
   createScenarioEmbedding,
   createExperts,
   mixExperts,
@@ -37,6 +36,7 @@ import {
   usesCondition,
   usesModulation,
 } from "./common.js";
+import { createNorm } from "./norm.js";
 import type { BackboneFactory } from "./types.js";
 
 /** Builds an M2M backbone. */
@@ -125,20 +125,35 @@ export const m2m: BackboneFactory = (context) => {
         const weights = tf.softmax(tf.mul(scores, 1 / Math.sqrt(d)));
         let h = mixExperts(weights as tf.Tensor2D, f);
         for (const layer of tower) {
-          const outer = tf.reshape(
-            tf.mul(tf.expandDims(z, 2), tf.expandDims(h, 1)),
-            [b, zDim * layer.inDim],
+          // h W(z) = sum_j z_j (h G_j) with G_j the [in, out] slice j of
+          // the generator: one [B, in] x [in, zDim * out] product, then a
+          // z-weighted sum over j.
+          const wide = tf.reshape(
+            tf.transpose(
+              tf.reshape(layer.kernelGenerator, [
+                zDim,
+                layer.inDim,
+                layer.width,
+              ]),
+              [1, 0, 2],
+            ),
+            [layer.inDim, zDim * layer.width],
           ) as tf.Tensor2D;
-          const generator = tf.reshape(layer.kernelGenerator, [
-            zDim * layer.inDim,
+          const perCondition = tf.reshape(linear(h, wide), [
+            b,
+            zDim,
             layer.width,
-          ]) as tf.Tensor2D;
+          ]);
+          const generated = tf.sum(
+            tf.mul(perCondition, tf.expandDims(z, 2)),
+            1,
+          );
           const base = tf.reshape(layer.kernelBase, [
             layer.inDim,
             layer.width,
           ]) as tf.Tensor2D;
           let y = tf.addN([
-            linear(outer, generator),
+            generated,
             linear(h, base),
             layer.biasGenerator.apply(z),
           ]) as tf.Tensor2D;

@@ -20,22 +20,25 @@ import type { StarIr } from "../../compiler/ir.js";
 import { linear } from "../ops.js";
 import {
   MODULATION_HIDDEN,
-  NORM_EPSILON,
   activate,
   checkHierarchyUse,
   createDense,
   createMlp,
   createModulation,
-  createNorm,
   createTowers,
   dropout,
   layerStyle,
   modulatedEmbeddings,
   requireHierarchy,
-  updateMovingAverage,
   usesCondition,
   usesModulation,
 } from "./common.js";
+import {
+  NORM_EPSILON,
+  batchStandardize,
+  createNorm,
+  trackBatchMoments,
+} from "./norm.js";
 import type {
   BackboneContext,
   BackboneFactory,
@@ -191,24 +194,21 @@ function createPartitionedNorm(
   );
   return {
     apply(x, inputs) {
-      let mean: tf.Tensor = movingMean;
-      let variance: tf.Tensor = movingVariance;
+      let standardized: tf.Tensor2D;
       if (inputs.training) {
-        const moments = tf.moments(x, 0);
-        mean = moments.mean;
-        variance = moments.variance;
-        updateMovingAverage(movingMean, mean);
-        updateMovingAverage(movingVariance, variance);
+        trackBatchMoments(x, movingMean, movingVariance);
+        standardized = batchStandardize(x);
+      } else {
+        standardized = tf.mul(
+          tf.sub(x, movingMean),
+          tf.rsqrt(tf.add(movingVariance, NORM_EPSILON)),
+        ) as tf.Tensor2D;
       }
       const oneHot = inputs.scenarioOneHot;
       // Per-row scale and shift through the one-hot product, as for the bias.
       const scale = linear(oneHot, tf.mul(scenarioGamma, gamma) as tf.Tensor2D);
       const shift = linear(oneHot, tf.add(scenarioBeta, beta) as tf.Tensor2D);
-      const normed = tf.mul(
-        tf.sub(x, mean),
-        tf.rsqrt(tf.add(variance, NORM_EPSILON)),
-      );
-      return tf.add(tf.mul(normed, scale), shift) as tf.Tensor2D;
+      return tf.add(tf.mul(standardized, scale), shift) as tf.Tensor2D;
     },
   };
 }
