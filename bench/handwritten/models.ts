@@ -306,8 +306,12 @@ class Quantizer {
   private readonly emaCount: tf.Variable;
   private readonly emaSum: tf.Variable;
   private initialized = false;
-  /** The last forward pass's one-hot codes and residuals, per level. */
-  private saved: { codes: T2[]; residuals: T2[] } | null = null;
+  /**
+   * The EMA inputs of the last forward pass, kept past the gradient scope
+   * (which disposes its intermediates): per-level code counts, the summed
+   * assigned residuals and every level's residuals for dead-code resets.
+   */
+  private saved: { counts: tf.Tensor; sums: tf.Tensor; pool: T2 } | null = null;
 
   constructor(
     hierarchy: NonNullable<TwinLayout["hierarchy"]>,
@@ -360,7 +364,15 @@ class Quantizer {
       r = tf.sub(r, linear(oneHot, c));
       partial.push(tf.sub(xs, r));
     }
-    this.saved = { codes, residuals };
+    this.saved = {
+      counts: tf.keep(tf.stack(codes.map((code) => tf.sum(code, 0)))),
+      sums: tf.keep(
+        tf.addN(
+          codes.map((code, d) => linear(tf.transpose(code), residuals[d])),
+        ),
+      ),
+      pool: tf.keep(tf.concat(residuals, 0)),
+    };
     const sD = partial[partial.length - 1];
     const s = tf.add(x, stopGradient(tf.sub(sD, x))) as T2;
     const terms = partial.map((p) =>
@@ -372,11 +384,7 @@ class Quantizer {
 
   /** Moves the codebook towards the assigned residuals; resets dead codes. */
   update(): void {
-    const { codes, residuals } = this.saved!;
-    const counts = tf.stack(codes.map((c) => tf.sum(c, 0)));
-    const sums = tf.addN(
-      codes.map((c, d) => linear(tf.transpose(c), residuals[d])),
-    );
+    const { counts, sums, pool } = this.saved!;
     const keep = this.decay;
     this.emaCount.assign(
       tf.add(tf.mul(this.emaCount, keep), tf.mul(counts, 1 - keep)),
@@ -395,13 +403,14 @@ class Quantizer {
     const dead: number[] = [];
     for (let k = 0; k < this.size; k++) if (moving[k] < 1) dead.push(k);
     if (dead.length > 0) {
-      const pool = tf.concat(residuals, 0);
       const picks = dead.map((_, i) => (i * 97) % pool.shape[0]);
       const values = this.codebook.arraySync() as number[][];
       const rows = tf.gather(pool, picks).arraySync() as number[][];
       dead.forEach((k, i) => (values[k] = rows[i]));
       this.codebook.assign(tf.tensor2d(values));
     }
+    tf.dispose([counts, sums, pool]);
+    this.saved = null;
   }
 }
 
