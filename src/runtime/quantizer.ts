@@ -213,27 +213,49 @@ export class ResidualQuantizer {
   /**
    * Initialises every codebook from the residuals of `x` (host values,
    * `[rows, codeDim]`, only rows that count): k-means++ or random picks
-   * from the seeded generator. A shared codebook is initialised from `x`
-   * itself; per-level codebooks each from the residual of the levels
-   * before them.
+   * from the seeded generator. A per-level codebook starts from the
+   * residual its level sees; a shared codebook takes about K / D codes
+   * from each level's residual.
    */
   initialize(x: Float32Array, rows: number): void {
     const dim = this.dim;
     const K = this.size;
     let residual: Float32Array = x.slice(0, rows * dim);
     const counts = new Float32Array(this.levels * K);
+    const pick = (points: Float32Array, count: number): Float32Array =>
+      this.ir.init === "kmeans++"
+        ? kmeansPlusPlus(points, rows, dim, count, this.random)
+        : randomPicks(points, rows, dim, count, this.random);
     const books: Float32Array[] = [];
-    // Limitation: a shared codebook starts from x alone, not from the
-    // residuals of the deeper levels it also serves.
-    for (let b = 0; b < this.codebooks.length; b++) {
-      const book =
-        this.ir.init === "kmeans++"
-          ? kmeansPlusPlus(residual, rows, dim, K, this.random)
-          : randomPicks(residual, rows, dim, K, this.random);
-      books.push(book);
-      if (this.codebooks.length > 1) {
+    if (this.codebooks.length > 1) {
+      for (let d = 0; d < this.levels; d++) {
+        const book = pick(residual, K);
+        books.push(book);
         residual = subtractNearest(residual, rows, dim, book, K, null);
       }
+    } else {
+      // A shared codebook serves residuals of every scale, so each level
+      // contributes about K / D codes picked from its own residual (the
+      // residual after the codes chosen so far); codes from x alone would
+      // all be coarse, and the deeper levels would share one code.
+      const book = new Float32Array(K * dim);
+      let filled = 0;
+      for (let d = 0; d < this.levels && filled < K; d++) {
+        const count =
+          Math.floor(K / this.levels) + (d < K % this.levels ? 1 : 0);
+        if (count === 0) continue;
+        book.set(pick(residual, count), filled * dim);
+        filled += count;
+        residual = subtractNearest(
+          residual,
+          rows,
+          dim,
+          book.subarray(0, filled * dim),
+          filled,
+          null,
+        );
+      }
+      books.push(book);
     }
     // Initial moving counts: the counts the initial codebooks give this
     // batch, so the EMA starts from a consistent state.
