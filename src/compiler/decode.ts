@@ -275,7 +275,10 @@ function checkEntry(
   const decoded = decodeValues(entry, key, report);
   const signature = blockOf(key, decoded?.value ?? null);
   let block: CheckedBlock | null = null;
-  if (entry.block !== null) {
+  // A value that failed to decode was reported; its block is not judged.
+  const valueFailed =
+    key.type !== undefined && entry.values.length > 0 && decoded === null;
+  if (entry.block !== null && !valueFailed) {
     if (signature === null) {
       report(
         blockShape(

@@ -182,7 +182,18 @@ function lowerReferencedFeatures(
     { ...place, what: `features \`${name}\`` },
     context.report,
   );
-  return lowerFeatures(block, context);
+  const featureSet = lowerFeatures(block, context);
+  if (featureSet.features.length === 0) {
+    context.report(
+      diagnostic("HMD2036", {
+        ...placeOf(model, "features", declared),
+        message: `features \`${name}\` declare no grouped feature, so the model has no input`,
+        label: "no model inputs",
+        help: "declare features inside a `group` of this features block",
+      }),
+    );
+  }
+  return featureSet;
 }
 
 // ------------------------------------------------------------- tasks

@@ -237,20 +237,26 @@ export function resolveDeclaration(
   const found = program.declarations[keyword].get(name);
   if (found !== undefined) return found;
   const candidates = [...program.declarations[keyword].keys()];
+  const otherKind = (
+    ["dataset", "features", "model", "experiment"] as const
+  ).find((other) => other !== keyword && program.declarations[other].has(name));
+  const known =
+    candidates.length === 0
+      ? `declare it with \`${keyword} ${name} { .. }\` or import the file that does`
+      : `the declared ${keyword === "features" ? "features blocks" : `${keyword}s`} are ${candidates
+          .slice(0, 5)
+          .map((candidate) => `\`${candidate}\``)
+          .join(", ")}`;
   report(
     diagnostic("HMD2004", {
       file: at.file,
       span: at.span,
       message: `unknown ${keyword} \`${name}\``,
       label: `no ${keyword} of this name`,
-      help:
-        didYouMean(suggestSimilar(name, candidates)) ??
-        (candidates.length === 0
-          ? `declare it with \`${keyword} ${name} { .. }\` or import the file that does`
-          : `the known ${keyword} declarations are ${candidates
-              .slice(0, 5)
-              .map((candidate) => `\`${candidate}\``)
-              .join(", ")}`),
+      help: didYouMean(suggestSimilar(name, candidates)) ?? known,
+      ...(otherKind === undefined
+        ? {}
+        : { notes: [`\`${name}\` is declared, but as a ${otherKind}`] }),
     }),
   );
   return null;
