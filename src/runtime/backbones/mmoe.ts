@@ -3,12 +3,16 @@
  * Learning with Multi-gate Mixture-of-Experts"): experts `f_i(E)`, one
  * softmax gate per unit `g_u = softmax(x W_u)` (no bias, as in the paper),
  * `h_u = sum_i g_u,i f_i(E)` and a tower per unit. Under `gates` the gate
- * input `x` is `concat(E, s_D)`, otherwise `E`.
+ * input `x` is `concat(E, s_D)`, otherwise `E`. Under `modulate` the HMDN
+ * modulation turns `E` into `E'` first, and experts and gates read `E'`.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { MmoeIr } from "../../compiler/ir.js";
 import {
+  MODULATION_HIDDEN,
   checkHierarchyUse,
+  createModulation,
+  modulatedEmbeddings,
   createExperts,
   createTowers,
   layerStyle,
@@ -23,8 +27,10 @@ import type { BackboneFactory } from "./types.js";
 /** Builds an MMoE backbone. */
 export const mmoe: BackboneFactory = (context) => {
   const ir = context.ir.backbone as MmoeIr;
-  const use = checkHierarchyUse(context, ["gates"]);
+  const use = checkHierarchyUse(context, ["gates", "modulate"]);
   const style = layerStyle(ir);
+  const modulation =
+    use === "modulate" ? createModulation(context, MODULATION_HIDDEN) : null;
   requireAtLeastOne("mmoe", "experts", ir.experts);
   const experts = createExperts(
     context,
@@ -47,7 +53,7 @@ export const mmoe: BackboneFactory = (context) => {
 
   return {
     forward(inputs) {
-      const e = inputs.embeddings;
+      const e = modulatedEmbeddings(modulation, inputs);
       const gateInput =
         use === "gates" ? tf.concat([e, requireHierarchy(inputs)], 1) : e;
       const outputs = experts.map((expert) => expert.apply(e, inputs));

@@ -9,13 +9,18 @@
  * everywhere. At level `l > 0` unit `u`'s experts and gate read unit `u`'s
  * previous output, and the shared experts and shared gate read the
  * previous shared output. Under `gates` every gate input also has `s_D`
- * appended. The towers read the last level's unit outputs.
+ * appended. Under `modulate` the HMDN modulation turns `E` into `E'`
+ * first, and level 0 reads `E'`. The towers read the last level's unit
+ * outputs.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { PleIr } from "../../compiler/ir.js";
 import { linear } from "../ops.js";
 import {
+  MODULATION_HIDDEN,
   checkHierarchyUse,
+  createModulation,
+  modulatedEmbeddings,
   createExperts,
   createTowers,
   layerStyle,
@@ -30,8 +35,10 @@ import type { BackboneFactory } from "./types.js";
 /** Builds a PLE backbone. */
 export const ple: BackboneFactory = (context) => {
   const ir = context.ir.backbone as PleIr;
-  const use = checkHierarchyUse(context, ["gates"]);
+  const use = checkHierarchyUse(context, ["gates", "modulate"]);
   const style = layerStyle(ir);
+  const modulation =
+    use === "modulate" ? createModulation(context, MODULATION_HIDDEN) : null;
   requireAtLeastOne("ple", "levels", ir.levels);
   const k = ir.specificExperts;
   if (k + ir.sharedExperts === 0) {
@@ -88,7 +95,7 @@ export const ple: BackboneFactory = (context) => {
 
   return {
     forward(inputs) {
-      const e = inputs.embeddings;
+      const e = modulatedEmbeddings(modulation, inputs);
       const s = use === "gates" ? requireHierarchy(inputs) : null;
       const withHierarchy = (x: tf.Tensor2D) => (s ? tf.concat([x, s], 1) : x);
       // Level 0: every unit reads E, so one product computes every gate.

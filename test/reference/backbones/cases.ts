@@ -152,9 +152,11 @@ export const cases: readonly NamedCase[] = [
     hierarchyUse: "gates",
   }),
   makeCase("mmoe_batch_norm", { ...mmoe, norm: "batch" }),
+  makeCase("mmoe_modulate", { ...mmoe, hierarchyUse: "modulate" }),
   makeCase("ple_plain", ple),
   makeCase("ple_gates", { ...ple, activation: "gelu", hierarchyUse: "gates" }),
   makeCase("ple_layer_norm", { ...ple, levels: 3, norm: "layer" }),
+  makeCase("ple_modulate", { ...ple, hierarchyUse: "modulate" }),
   makeCase("star_plain", star),
   makeCase("star_layer_norm", {
     ...star,

@@ -7,12 +7,12 @@ h = sum_i g_i f_i(E); a tower per unit.
 
 import torch
 
-from reference import mlp, run, towers, unit_prefix
+from reference import mlp, modulate, run, towers, unit_prefix, uses_modulation
 
 
 def forward(case):
     bb = case.backbone
-    E = case.E
+    E = modulate(case, case.E) if uses_modulation(case) else case.E
     experts = [
         mlp(case, f"backbone/experts/expert_{i}", E, bb["expertLayers"])
         for i in range(bb["experts"])

@@ -9,7 +9,7 @@ below the last level x_shared = softmax(W_s [x_shared, (s_D)]) . all experts.
 
 import torch
 
-from reference import mlp, run, towers, unit_prefix
+from reference import mlp, modulate, run, towers, unit_prefix, uses_modulation
 
 
 def forward(case):
@@ -24,8 +24,9 @@ def forward(case):
     def gate_input(x):
         return torch.cat([x, case.s], 1) if gates_on else x
 
-    x_units = [case.E for _ in units]
-    x_shared = case.E
+    E = modulate(case, case.E) if uses_modulation(case) else case.E
+    x_units = [E for _ in units]
+    x_shared = E
     for level in range(bb["levels"]):
         prefix = f"backbone/level_{level}"
         specific = {}

@@ -190,15 +190,15 @@ describe("backbone configuration", () => {
 
   const rejected: [string, NamedCase, RegExp][] = [
     [
-      "mmoe rejects modulate",
+      "mmoe rejects condition",
       {
         ...caseNamed("mmoe_gates"),
         backbone: {
           ...caseNamed("mmoe_gates").backbone,
-          hierarchyUse: "modulate",
+          hierarchyUse: "condition",
         },
       } as NamedCase,
-      /backbone mmoe does not support hierarchy use "modulate"/,
+      /backbone mmoe does not support hierarchy use "condition"/,
     ],
     [
       "shared_bottom rejects gates",
