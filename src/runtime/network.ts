@@ -198,100 +198,19 @@ export class HmdnNetwork implements Network {
   /** Runs forward, backward and the optimizer update for one batch. */
   trainStep(batch: Batch): StepResult {
     const quantizer = this.quantizer;
-    if (quantizer !== null && !quantizer.isInitialized)
+    if (quantizer !== null && !quantizer.isInitialized) {
       this.initializeQuantizer(batch);
+    }
     const tasks = this.ir.tasks;
-    const size = batch.size;
-    const width = this.features.width;
-    const trainable = this.params.trainable();
     const clip = this.ir.train.gradClip;
-
     // Limitation: the gather waits for the previous step's sparse update, so
     // it never overlaps device work (wasm runs kernels on this thread anyway).
     const hostEmbeddings = this.features.gather(batch, true);
     const kept: tf.Tensor[] = [];
-    const keep = <T extends tf.Tensor>(t: T): T => {
-      kept.push(tf.keep(t));
-      return t;
-    };
-    let quantized: QuantizerOutput | null = null;
-    let mask: tf.Tensor1D | null = null;
     try {
-      let parts: tf.Tensor | null = null;
-      let embeddingGradient: tf.Tensor | null = null;
-      let denseGrads: (tf.Tensor | null)[] = [];
-      tf.tidy(() => {
-        const embeddings = tf.tensor2d(hostEmbeddings, [size, width]);
-        const { scenario, weights } = this.rowTensors(batch);
-        const labels = tasks.map((task) => {
-          const values = batch.labels[task.name];
-          if (values === undefined) {
-            throw new Error(`batch has no labels for task "${task.name}"`);
-          }
-          return tf.tensor1d(values, "float32");
-        });
-        let taskLosses: tf.Scalar[] = [];
-        let commit: tf.Scalar | null = null;
-        const lossFunction = (): tf.Scalar => {
-          const result = this.forward(embeddings, scenario, weights, true);
-          taskLosses = result.logits.map((logits, t) =>
-            keep(weightedMean(bceFromLogits(logits, labels[t]), weights)),
-          );
-          let total = tf.addN(
-            taskLosses.map((loss, t) => tf.mul(loss, tasks[t].weight)),
-          ) as tf.Scalar;
-          if (result.quantized !== null && quantizer !== null) {
-            const q = result.quantized;
-            commit = keep(q.commitLoss);
-            total = tf.add(total, quantizer.lossTerm(q));
-            keep(q.oneHots);
-            keep(q.residuals);
-            quantized = q;
-          }
-          const l2 = this.ir.train.l2;
-          const regularized = this.params
-            .all()
-            .filter((entry) => entry.regularized);
-          if (l2 > 0 && regularized.length > 0) {
-            const penalty = tf.addN(
-              regularized.map((entry) => tf.sum(tf.square(entry.variable))),
-            );
-            total = tf.add(total, tf.mul(penalty, l2));
-          }
-          return total;
-        };
-        const { value, grads } = tf
-          .engine()
-          .gradients(
-            lossFunction,
-            [embeddings, ...trainable.map((entry) => entry.variable)],
-            undefined,
-            true,
-          );
-        denseGrads = grads.slice(1).map((g) => (g === undefined ? null : g));
-        const scalars: tf.Scalar[] = [value as tf.Scalar, ...taskLosses];
-        scalars.push(commit ?? tf.scalar(0));
-        if (clip !== null) {
-          const present = denseGrads.filter((g): g is tf.Tensor => g !== null);
-          scalars.push(
-            present.length === 0
-              ? tf.scalar(0)
-              : (tf.addN(
-                  present.map((g) => tf.sum(tf.square(g))),
-                ) as tf.Scalar),
-          );
-        }
-        mask = keep(tf.cast(tf.greater(weights, 0), "float32") as tf.Tensor1D);
-        denseGrads.forEach((g) => {
-          if (g !== null) keep(g);
-        });
-        parts = keep(tf.stack(scalars));
-        embeddingGradient = keep(grads[0]);
-      });
-      const partValues = (parts as unknown as tf.Tensor).dataSync();
-      const gradientValues = (
-        embeddingGradient as unknown as tf.Tensor
-      ).dataSync() as Float32Array;
+      const step = this.computeGradients(batch, hostEmbeddings, kept);
+      const partValues = step.parts.dataSync();
+      const gradientValues = step.embeddingGradient.dataSync() as Float32Array;
       for (const value of partValues) {
         if (!Number.isFinite(value)) {
           this.features.discard();
@@ -309,11 +228,16 @@ export class HmdnNetwork implements Network {
         scale = clipFactor(squared, clip);
       }
       const lr = learningRate(this.ir.train, this.steps, this.totalSteps);
-      this.optimizer.apply(denseGrads, lr, scale);
-      for (const table of this.features.tables.values())
+      this.optimizer.apply(step.denseGrads, lr, scale);
+      for (const table of this.features.tables.values()) {
         table.applyUpdate(lr, scale);
-      if (quantizer !== null && quantized !== null && mask !== null) {
-        quantizer.updateStatistics(quantized, mask, this.drawResetRows(batch));
+      }
+      if (quantizer !== null && step.quantized !== null) {
+        quantizer.updateStatistics(
+          step.quantized,
+          step.mask,
+          this.drawResetRows(batch),
+        );
       }
       this.steps += 1;
 
@@ -330,6 +254,113 @@ export class HmdnNetwork implements Network {
     } finally {
       for (const tensor of kept) tensor.dispose();
     }
+  }
+
+  /**
+   * Runs forward and backward in one tidy. Every tensor it returns is also
+   * pushed to `kept`, which the caller disposes. `parts` is the total loss,
+   * the task losses, the commitment loss (0 without a hierarchy) and, with
+   * clipping, the squared norm of the dense gradients.
+   */
+  private computeGradients(
+    batch: Batch,
+    hostEmbeddings: Float32Array,
+    kept: tf.Tensor[],
+  ): {
+    parts: tf.Tensor1D;
+    embeddingGradient: tf.Tensor;
+    denseGrads: (tf.Tensor | null)[];
+    quantized: QuantizerOutput | null;
+    mask: tf.Tensor1D;
+  } {
+    const keep = <T extends tf.Tensor>(t: T): T => {
+      kept.push(tf.keep(t));
+      return t;
+    };
+    let output: ReturnType<HmdnNetwork["computeGradients"]> | null = null;
+    tf.tidy(() => {
+      const embeddings = tf.tensor2d(hostEmbeddings, [
+        batch.size,
+        this.features.width,
+      ]);
+      const { scenario, weights } = this.rowTensors(batch);
+      const labels = this.ir.tasks.map((task) => {
+        const values = batch.labels[task.name];
+        if (values === undefined) {
+          throw new Error(`batch has no labels for task "${task.name}"`);
+        }
+        return tf.tensor1d(values, "float32");
+      });
+      let taskLosses: tf.Scalar[] = [];
+      let commit: tf.Scalar | null = null;
+      let quantized: QuantizerOutput | null = null;
+      const lossFunction = (): tf.Scalar => {
+        const result = this.forward(embeddings, scenario, weights, true);
+        taskLosses = result.logits.map((logits, t) =>
+          keep(weightedMean(bceFromLogits(logits, labels[t]), weights)),
+        );
+        if (result.quantized !== null) {
+          commit = keep(result.quantized.commitLoss);
+          keep(result.quantized.oneHots);
+          keep(result.quantized.residuals);
+          quantized = result.quantized;
+        }
+        return this.totalLoss(taskLosses, result.quantized);
+      };
+      const trainable = this.params.trainable();
+      const { value, grads } = tf
+        .engine()
+        .gradients(
+          lossFunction,
+          [embeddings, ...trainable.map((entry) => entry.variable)],
+          undefined,
+          true,
+        );
+      const denseGrads = grads
+        .slice(1)
+        .map((g) => (g === undefined ? null : keep(g)));
+      const scalars: tf.Scalar[] = [value as tf.Scalar, ...taskLosses];
+      scalars.push(commit ?? tf.scalar(0));
+      if (this.ir.train.gradClip !== null) {
+        const present = denseGrads.filter((g): g is tf.Tensor => g !== null);
+        scalars.push(
+          present.length === 0
+            ? tf.scalar(0)
+            : (tf.addN(present.map((g) => tf.sum(tf.square(g)))) as tf.Scalar),
+        );
+      }
+      output = {
+        parts: keep(tf.stack(scalars) as tf.Tensor1D),
+        embeddingGradient: keep(grads[0]),
+        denseGrads,
+        quantized,
+        mask: keep(tf.cast(tf.greater(weights, 0), "float32") as tf.Tensor1D),
+      };
+    });
+    return output as unknown as ReturnType<HmdnNetwork["computeGradients"]>;
+  }
+
+  /** Returns `sum_t w_t BCE_t` plus the quantizer terms and the L2 penalty on kernels. */
+  private totalLoss(
+    taskLosses: tf.Scalar[],
+    quantized: QuantizerOutput | null,
+  ): tf.Scalar {
+    const tasks = this.ir.tasks;
+    let total = tf.addN(
+      taskLosses.map((loss, t) => tf.mul(loss, tasks[t].weight)),
+    ) as tf.Scalar;
+    if (quantized !== null && this.quantizer !== null) {
+      total = tf.add(total, this.quantizer.lossTerm(quantized));
+    }
+    const l2 = this.ir.train.l2;
+    const regularized = this.params.all().filter((entry) => entry.regularized);
+    if (l2 > 0 && regularized.length > 0) {
+      const penalty = tf.addN(
+        regularized.map((entry) => tf.sum(tf.square(entry.variable))),
+      );
+      total = tf.add(total, tf.mul(penalty, l2));
+    }
+    return total;
   }
 
   /**
