@@ -2,7 +2,7 @@
 // it expects a diagnostic with `// ~ error[CODE]` (or `warning[CODE]`), and
 // the rendered output is snapshotted. A first line `// mode: compile` runs
 // `compileModel` instead of `checkFiles`; `// mode: data` checks with `data`.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -11,6 +11,7 @@ import { checkCodes } from "../../src/diagnostics/codes-check.js";
 import { irCodes } from "../../src/diagnostics/codes-ir.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../../src/diagnostics/render.js";
+import { renderExamples, withExample } from "./diagnostic-pages.js";
 import type { Source } from "../../src/diagnostics/span.js";
 
 const fixtureDir = "test/fixtures/diagnostics";
@@ -61,7 +62,6 @@ function sortMarks(marks: Mark[]): Mark[] {
 }
 
 async function run(file: string) {
-  const { readFileSync } = await import("node:fs");
   const firstLine = readFileSync(file, "utf8").split("\n")[0];
   if (firstLine.includes("mode: compile")) return compileModel(file);
   return checkFiles([file], { data: firstLine.includes("mode: data") });
@@ -106,5 +106,17 @@ describe("diagnostic pages", () => {
       (code) => !existsSync(path.join("docs/diagnostics", `${code}.md`)),
     );
     expect(missing).toEqual([]);
+  });
+
+  it("show the current output of their fixture (run test/compiler/diagnostic-pages.ts)", async () => {
+    const stale: string[] = [];
+    for (const [code, example] of await renderExamples()) {
+      const page = readFileSync(
+        path.join("docs/diagnostics", `${code}.md`),
+        "utf8",
+      );
+      if (withExample(page, example) !== page) stale.push(code);
+    }
+    expect(stale).toEqual([]);
   });
 });
