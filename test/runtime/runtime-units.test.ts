@@ -253,3 +253,33 @@ describe("gradient-trained codebooks", () => {
     network.dispose();
   });
 });
+
+describe("ParamRegistry", () => {
+  it("rejects a duplicate weight name", async () => {
+    const { ParamRegistry } = await import("../../src/runtime/params.js");
+    const registry = new ParamRegistry(new Random(1));
+    registry.weight("backbone/kernel", [2, 2], "glorot_uniform");
+    expect(() => registry.state("backbone/kernel", [2], "zeros")).toThrow(
+      'weight "backbone/kernel" is already registered',
+    );
+    expect(registry.all().map((entry) => entry.name)).toEqual([
+      "backbone/kernel",
+    ]);
+    registry.dispose();
+  });
+
+  it("regularizes kernels but not biases or ones-initialised weights", async () => {
+    const { ParamRegistry } = await import("../../src/runtime/params.js");
+    const registry = new ParamRegistry(new Random(1));
+    registry.weight("kernel", [2, 2], "glorot_uniform");
+    registry.weight("bias", [2], "zeros");
+    registry.weight("scale", [2, 2], "ones");
+    registry.state("moving", [2, 2], "zeros");
+    const regularized = registry
+      .all()
+      .filter((entry) => entry.regularized)
+      .map((entry) => entry.name);
+    expect(regularized).toEqual(["kernel"]);
+    registry.dispose();
+  });
+});
