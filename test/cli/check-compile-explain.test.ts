@@ -91,6 +91,29 @@ describe("hmdnc compile", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("prints the summary as JSON with --format json", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "hmdnc-compile-"));
+    const result = hmdnc([
+      "compile",
+      "specs/kuairand/dnn.hmdn",
+      "-o",
+      out,
+      "--format",
+      "json",
+    ]);
+    expect(result.status).toBe(0);
+    const printed = JSON.parse(result.stdout) as {
+      written: string[];
+      summary: { block: string; output: (number | string)[] }[];
+      diagnostics: unknown[];
+    };
+    expect(printed.written).toEqual([path.join(out, "hmdn_dnn.ir.json")]);
+    expect(printed.diagnostics).toEqual([]);
+    expect(
+      printed.summary.find((row) => row.block === "shared bottom")?.output,
+    ).toEqual(["B", 64]);
+  });
+
   it("rejects an unknown --emit target", () => {
     const result = hmdnc([
       "compile",

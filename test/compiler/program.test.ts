@@ -57,3 +57,40 @@ describe("loadProgram", () => {
     );
   });
 });
+
+describe("compileModel", () => {
+  it("reads another CSV with dataOverride", async () => {
+    const dir = writeSpecs({
+      "m.hmdn": 'import "base.hmdn"\nmodel m extends base {}\n',
+    });
+    const other = path.join(dir, "other.csv");
+    writeFileSync(other, "click,tab,user_id\n1,a,u1\n");
+    const result = await compileModel(path.join(dir, "m.hmdn"), {
+      dataOverride: other,
+    });
+    expect(result.ir).toBeNull();
+    const missing = result.diagnostics.map((item) => item.message);
+    expect(missing).toContain(
+      "column `item_id` of feature `item_id` is not in the header of `other.csv`",
+    );
+  });
+
+  it("maps IR ids to the spec text", async () => {
+    const dir = writeSpecs({
+      "m.hmdn": 'import "base.hmdn"\nmodel m extends base {}\n',
+    });
+    const result = await compileModel(path.join(dir, "m.hmdn"));
+    const span = result.spans["feature.user_id"];
+    const text = result.sources.get(span.file)!.text;
+    expect(text.slice(span.start, span.end)).toBe("user_id");
+    expect(Object.keys(result.spans)).toEqual(
+      expect.arrayContaining([
+        "model",
+        "dataset",
+        "backbone",
+        "task.click",
+        "table.item_id",
+      ]),
+    );
+  });
+});
