@@ -100,6 +100,34 @@ describe("backend independence", () => {
   });
 });
 
+describe("evaluation between steps", () => {
+  it("changes no state and no later step", async () => {
+    const overrides = { hierarchy: TEST_HIERARCHY, dropout: 0.3 };
+    const plain = await build("wasm", overrides);
+    const evaluated = await build("wasm", overrides);
+    for (let i = 0; i < 3; i++) {
+      plain.trainStep(testBatch(32, 400 + i));
+      evaluated.trainStep(testBatch(32, 400 + i));
+    }
+    const before = evaluated.getState();
+    evaluated.predict(testBatch(64, 450));
+    evaluated.assignCodes(testBatch(64, 451));
+    const after = evaluated.getState();
+    for (const name of Object.keys(before)) {
+      expect(Array.from(after[name].values), name).toEqual(
+        Array.from(before[name].values),
+      );
+    }
+    for (let i = 3; i < 5; i++) {
+      expect(evaluated.trainStep(testBatch(32, 400 + i)).loss).toBe(
+        plain.trainStep(testBatch(32, 400 + i)).loss,
+      );
+    }
+    plain.dispose();
+    evaluated.dispose();
+  });
+});
+
 describe("state", () => {
   it("resumes training exactly from a saved state", async () => {
     const overrides = { hierarchy: TEST_HIERARCHY, dropout: 0.3 };
