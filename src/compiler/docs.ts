@@ -33,8 +33,10 @@ export function renderKeyTable(signature: BlockSignature): string {
 }
 
 function valueColumn(key: KeySignature): string {
-  if (key.named === true)
-    return `NAME${key.block === undefined ? "" : " `{ .. }`"}, repeatable`;
+  if (key.named === true) {
+    const block = key.block !== undefined || key.blockRequired === true;
+    return `NAME${block ? " `{ .. }`" : ""}, repeatable`;
+  }
   if (key.type === undefined) return "`{ .. }`";
   const type = escape(describeType(key.type));
   const many = key.arity === "many" ? `${type}, comma-separated` : type;

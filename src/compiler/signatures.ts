@@ -881,6 +881,7 @@ const trainBlock: BlockSignature = {
         ],
       },
       blockRequired: true,
+      defaultDoc: "at epoch ends, keep 1",
     },
   ],
 };
