@@ -16,11 +16,14 @@ function values(count: number, seed: number): Float32Array {
 
 /** Returns the product of two seeded matrices. */
 function product(): Float32Array {
-  return tf.tidy(() => {
+  const c = tf.tidy(() => {
     const a = tf.tensor2d(values(512 * 300, 1), [512, 300]);
     const b = tf.tensor2d(values(300 * 128, 2), [300, 128]);
-    return tf.matMul(a, b).dataSync() as Float32Array;
+    return tf.matMul(a, b);
   });
+  const out = c.dataSync() as Float32Array;
+  c.dispose();
+  return out;
 }
 
 /** Runs three Adam steps of a two-layer MLP; returns the losses and weights. */
