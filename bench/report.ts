@@ -37,8 +37,12 @@ const NOTES = path.join(
   "notes.md",
 );
 
-const int = (v: unknown) => Math.round(v as number).toLocaleString("en-US");
-const fixed = (v: unknown, digits = 2) => (v as number).toFixed(digits);
+const int = (v: unknown) =>
+  typeof v === "number" && Number.isFinite(v)
+    ? Math.round(v).toLocaleString("en-US")
+    : "n/a";
+const fixed = (v: unknown, digits = 2) =>
+  typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "n/a";
 
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -73,8 +77,11 @@ export function renderPerformancePage(r: BenchResults): string {
   );
   const memoryGrowth = Math.max(
     ...models.map(([, m]) => {
-      const rss = m.rssAfterWarmupMb as { afterWarmup: number; end: number };
-      return rss.end - rss.afterWarmup;
+      const rss = m.rssAfterWarmupMb as {
+        afterWarmup: number;
+        end: number;
+      } | null;
+      return rss === null ? Number.NaN : rss.end - rss.afterWarmup;
     }),
   );
 

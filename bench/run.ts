@@ -123,7 +123,23 @@ async function measure(
   ]);
 }
 
+/** Runs `measure`, logging and recording a failure instead of stopping. */
+async function tryMeasure(...args: Parameters<typeof measure>): Promise<Json> {
+  try {
+    return await measure(...args);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`failed: ${message.slice(0, 500)}`);
+    return { error: message.slice(0, 2000) };
+  }
+}
+
+/** Reads a number field of the runs that succeeded. */
+const field = (runs: readonly Json[], key: string) =>
+  runs.filter((r) => typeof r[key] === "number").map((r) => r[key] as number);
+
 const median = (xs: readonly number[]) => {
+  if (xs.length === 0) return Number.NaN;
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1
@@ -152,7 +168,7 @@ async function trainingComparison(batchDir: string, torchThreads: number) {
       const order = [...SYSTEMS.slice(shift), ...SYSTEMS.slice(0, shift)];
       for (const system of order) {
         log(`round ${round + 1}/${ROUNDS}: ${system} ${model}`);
-        const result = await measure(system, model, batchDir, torchThreads);
+        const result = await tryMeasure(system, model, batchDir, torchThreads);
         (runs[model][system] ??= []).push(result);
       }
     }
@@ -160,10 +176,12 @@ async function trainingComparison(batchDir: string, torchThreads: number) {
   const perModel: Record<string, Json> = {};
   for (const model of MODELS) {
     const rate = (system: string) =>
-      median(runs[model][system].map((r) => r.samplesPerSecond as number));
+      median(field(runs[model][system], "samplesPerSecond"));
     const cpuRate = (system: string) =>
-      median(runs[model][system].map((r) => r.samplesPerCpuSecond as number));
-    const compiled = runs[model].compiled;
+      median(field(runs[model][system], "samplesPerCpuSecond"));
+    const peak = (system: string) =>
+      Math.max(...field(runs[model][system], "peakRssMb"));
+    const compiled = runs[model].compiled.filter((r) => !("error" in r));
     perModel[model] = {
       samplesPerSecond: rate("compiled"),
       samplesPerCpuSecond: cpuRate("compiled"),
@@ -175,15 +193,11 @@ async function trainingComparison(batchDir: string, torchThreads: number) {
       pytorchSparseRatio: rate("compiled") / rate("pytorch-sparse"),
       cpuHandwrittenRatio: cpuRate("compiled") / cpuRate("handwritten"),
       cpuPytorchDenseRatio: cpuRate("compiled") / cpuRate("pytorch-dense"),
-      peakRssMb: Math.max(...compiled.map((r) => r.peakRssMb as number)),
-      handwrittenPeakRssMb: Math.max(
-        ...runs[model].handwritten.map((r) => r.peakRssMb as number),
-      ),
-      pytorchDensePeakRssMb: Math.max(
-        ...runs[model]["pytorch-dense"].map((r) => r.peakRssMb as number),
-      ),
-      rssAfterWarmupMb: compiled[0].rssMb,
-      tensors: compiled[0].tensors,
+      peakRssMb: peak("compiled"),
+      handwrittenPeakRssMb: peak("handwritten"),
+      pytorchDensePeakRssMb: peak("pytorch-dense"),
+      rssAfterWarmupMb: compiled[0]?.rssMb ?? null,
+      tensors: compiled[0]?.tensors ?? null,
       runs: runs[model],
     };
   }
@@ -193,7 +207,7 @@ async function trainingComparison(batchDir: string, torchThreads: number) {
 async function pickTorchThreads(batchDir: string): Promise<Json> {
   const rates: Record<string, number> = {};
   for (const threads of [1, 2, 1, 2].slice(0, quick ? 2 : 4)) {
-    const result = await measure(
+    const result = await tryMeasure(
       "pytorch-dense",
       "mmoe",
       batchDir,
@@ -202,7 +216,10 @@ async function pickTorchThreads(batchDir: string): Promise<Json> {
       { warmup: 2, windows: 3, steps: 2 },
     );
     const key = String(threads);
-    rates[key] = Math.max(rates[key] ?? 0, result.samplesPerSecond as number);
+    rates[key] = Math.max(
+      rates[key] ?? 0,
+      field([result], "samplesPerSecond")[0] ?? 0,
+    );
   }
   const best = (rates["2"] ?? 0) > (rates["1"] ?? 0) ? 2 : 1;
   return { samplesPerSecond: rates, best };
@@ -232,6 +249,7 @@ async function scaling(batchDir: string) {
         samplesPerSecond: result.samplesPerSecond,
         samplesPerCpuSecond: result.samplesPerCpuSecond,
         peakRssMb: result.peakRssMb,
+        ...("error" in result ? { error: result.error } : {}),
       });
     }
     return points;
@@ -394,11 +412,13 @@ try {
   const front = await frontEnd();
   log("data input");
   const data = await dataInput(file);
-  const torchInfo = (models[MODELS[0]].runs as Record<string, Json[]>)[
-    "pytorch-dense"
-  ][0];
-  const compiledInfo = (models[MODELS[0]].runs as Record<string, Json[]>)
-    .compiled[0];
+  const allRuns = Object.values(models).flatMap((m) =>
+    Object.values(m.runs as Record<string, Json[]>).flat(),
+  );
+  const torchInfo =
+    allRuns.find((r) => typeof r.torch === "string") ?? ({} as Json);
+  const compiledInfo =
+    allRuns.find((r) => r.system === "compiled") ?? ({} as Json);
 
   const results: BenchResults = {
     date: startedAt.toISOString(),
@@ -422,7 +442,7 @@ try {
       tfjs: packageVersion("@tensorflow/tfjs"),
       tfjsBackendWasm: packageVersion("@tensorflow/tfjs-backend-wasm"),
       torch: torchInfo.torch as string,
-      torchBlas: (torchInfo.blas as string[]).join(", "),
+      torchBlas: ((torchInfo.blas as string[] | undefined) ?? []).join(", "),
       torchThreads: torchThreads.best as number,
       ompWaitPolicy: "PASSIVE",
     },
