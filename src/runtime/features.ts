@@ -141,7 +141,12 @@ export class FeatureLayer {
     const argmax = new Map<string, Int32Array>();
     for (const plan of this.plans) {
       if (plan.kind === "numeric") {
-        const values = requireArray(batch.numeric, plan.feature, "numeric");
+        const values = requireArray(
+          batch.numeric,
+          plan.feature,
+          "numeric",
+          size,
+        );
         for (let i = 0; i < size; i++) out[i * width + plan.offset] = values[i];
         continue;
       }
@@ -153,6 +158,7 @@ export class FeatureLayer {
           batch.categorical,
           plan.feature,
           "categorical",
+          size,
         );
         // An element loop: `out.set(rows.subarray(..))` allocates a view
         // per row and was 3x slower at batch 2048.
@@ -163,7 +169,12 @@ export class FeatureLayer {
         }
         continue;
       }
-      const ids = requireArray(batch.multi, plan.feature, "multi-value");
+      const ids = requireArray(
+        batch.multi,
+        plan.feature,
+        "multi-value",
+        size * plan.maxLength,
+      );
       const length = plan.maxLength;
       const winners =
         plan.pooling === "max" ? new Int32Array(size * dim).fill(-1) : null;
@@ -267,14 +278,21 @@ export class FeatureLayer {
   }
 }
 
-function requireArray<T>(
+/** Returns the batch array of `feature`, checking that it has `length` entries. */
+function requireArray<T extends { readonly length: number }>(
   arrays: Readonly<Record<string, T>>,
   feature: string,
   kind: string,
+  length: number,
 ): T {
   const values = arrays[feature];
   if (values === undefined) {
     throw new Error(`batch has no ${kind} values for feature "${feature}"`);
+  }
+  if (values.length !== length) {
+    throw new Error(
+      `batch has ${values.length} ${kind} values for feature "${feature}", expected ${length}`,
+    );
   }
   return values;
 }

@@ -283,3 +283,21 @@ describe("ParamRegistry", () => {
     registry.dispose();
   });
 });
+
+describe("batch checks", () => {
+  it("rejects a multi-value array of the wrong length", async () => {
+    const network = await createNetwork(testIr(), TEST_PRE, {
+      backend: "cpu",
+      backbone: testSharedBottom,
+    });
+    const batch = testBatch(8, 1);
+    const short = { ...batch, multi: { tags: new Int32Array(20).fill(-1) } };
+    expect(() => network.trainStep(short)).toThrow(
+      'batch has 20 multi-value values for feature "tags", expected 24',
+    );
+    expect(() => network.predict({ ...batch, numeric: {} })).toThrow(
+      'batch has no numeric values for feature "watch"',
+    );
+    network.dispose();
+  });
+});
