@@ -56,7 +56,20 @@ export type BlockCstChildren = {
   LCurly: IToken[];
   vary?: VaryCstNode[];
   entry?: EntryCstNode[];
+  stray?: StrayCstNode[];
+  keylessBlock?: BlockCstNode[];
   RCurly: IToken[];
+};
+
+export interface StrayCstNode extends CstNode {
+  name: "stray";
+  children: StrayCstChildren;
+}
+
+export type StrayCstChildren = {
+  Stray: IToken[];
+  EntryKey?: IToken[];
+  Vary?: IToken[];
 };
 
 export interface VaryCstNode extends CstNode {
@@ -160,6 +173,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   declaration(children: DeclarationCstChildren, param?: IN): OUT;
   name(children: NameCstChildren, param?: IN): OUT;
   block(children: BlockCstChildren, param?: IN): OUT;
+  stray(children: StrayCstChildren, param?: IN): OUT;
   vary(children: VaryCstChildren, param?: IN): OUT;
   entry(children: EntryCstChildren, param?: IN): OUT;
   key(children: KeyCstChildren, param?: IN): OUT;

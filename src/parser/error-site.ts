@@ -8,11 +8,7 @@ import type { IToken } from "chevrotain";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source, Span } from "../diagnostics/span.js";
-import { chevrotain } from "./chevrotain.js";
-import { tokenIndex, tokenSpan } from "./token-queries.js";
-import { NumberLiteral, StringLiteral } from "./tokens.js";
-
-const { EOF, tokenMatcher } = chevrotain;
+import { describeTokenText, tokenIndex, tokenSpan } from "./token-queries.js";
 
 /** The details of one syntax error, as the error message provider records them. */
 export interface ErrorPayload {
@@ -61,15 +57,7 @@ export function unexpected(
 
 /** Names a token for a message: "`model`", "number `42`", "the end of the file". */
 export function describeToken(site: ErrorSite): string {
-  const token = site.actual;
-  if (site.atEnd || token.tokenType === EOF) return "the end of the file";
-  if (tokenMatcher(token, NumberLiteral)) return `number \`${token.image}\``;
-  if (tokenMatcher(token, StringLiteral)) {
-    const text =
-      token.image.length > 30 ? `${token.image.slice(0, 27)}...` : token.image;
-    return `string \`${text}\``;
-  }
-  return `\`${token.image}\``;
+  return site.atEnd ? "the end of the file" : describeTokenText(site.actual);
 }
 
 export function trailingComma(

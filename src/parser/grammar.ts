@@ -7,7 +7,7 @@
  * file; `messages.ts` turns them into diagnostics.
  */
 
-import type { IToken } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
 import { chevrotain } from "./chevrotain.js";
 import { errorMessageProvider } from "./messages.js";
 import {
@@ -34,6 +34,7 @@ import {
   RCurly,
   RParen,
   StringLiteral,
+  Stray,
   True,
   Vary,
   allTokens,
@@ -94,6 +95,9 @@ export class SpecParser extends CstParser {
   /** The number of recorded errors at which a parse stops with `ErrorLimitReached`. */
   errorLimit = Number.POSITIVE_INFINITY;
 
+  /** The text the tokens come from, so recovery can see line breaks. */
+  text = "";
+
   constructor(options: SpecParserOptions = {}) {
     super(allTokens as never[], {
       recoveryEnabled: true,
@@ -146,7 +150,10 @@ export class SpecParser extends CstParser {
     ]);
   });
 
-  /** `block = "{" (vary | entry)* "}"` */
+  /**
+   * `block = "{" (vary | entry | stray | block)* "}"`; stray tokens and a
+   * nested block without a key are reported.
+   */
   block = this.RULE("block", () => {
     this.stopAtErrorLimit();
     this.CONSUME(LCurly);
@@ -154,9 +161,32 @@ export class SpecParser extends CstParser {
       this.OR([
         { ALT: () => this.SUBRULE(this.vary) },
         { ALT: () => this.SUBRULE(this.entry) },
+        { ALT: () => this.SUBRULE(this.stray) },
+        { ALT: () => this.SUBRULE2(this.block, { LABEL: "keylessBlock" }) },
       ]);
     });
     this.CONSUME(RCurly);
+  });
+
+  /**
+   * `stray = STRAY { STRAY } { token on the same line }`: tokens that
+   * cannot start an entry, kept to report them. The rest of their line is
+   * taken along, because entries resumed in the middle of a broken line
+   * only produce more errors. Limitation: entries later on that line are
+   * missing from the partial AST until the error is fixed.
+   */
+  stray = this.RULE("stray", () => {
+    this.AT_LEAST_ONE(() => this.CONSUME(Stray));
+    this.MANY({
+      GATE: () => !this.startsLine(),
+      DEF: () => {
+        this.OR([
+          { ALT: () => this.CONSUME2(Stray) },
+          { ALT: () => this.CONSUME(EntryKey) },
+          { ALT: () => this.CONSUME(Vary) },
+        ]);
+      },
+    });
   });
 
   /** `vary = "vary" path "in" list` */
@@ -267,6 +297,49 @@ export class SpecParser extends CstParser {
     this.SUBRULE(this.value);
   });
 
+  /**
+   * Resynchronizes after an error inside a repetition (the entries of a
+   * block, the items of a list). Chevrotain skips tokens until one can
+   * start another iteration; this override also requires that token to
+   * start a line, unless it closes the repetition. Without it, recovery
+   * after `a, b, c` with a missing key resumes at `b` or `c`, and the rest
+   * of the line and the next one fail in a cascade.
+   *
+   * This overrides an internal method of Chevrotain 11 (the recoverable
+   * trait), which the package pins to an exact version; a test covers the
+   * behaviour.
+   */
+  tryInRepetitionRecovery(
+    grammarRule: () => void,
+    grammarRuleArgs: unknown[],
+    lookAheadFunc: () => boolean,
+    expectedTokType: TokenType,
+  ): void {
+    const atLineStart = () => this.startsLine() && lookAheadFunc.call(this);
+    (
+      CstParser.prototype as unknown as RecoveryInternals
+    ).tryInRepetitionRecovery.call(
+      this,
+      grammarRule,
+      grammarRuleArgs,
+      atLineStart,
+      expectedTokType,
+    );
+  }
+
+  private startsLine(): boolean {
+    const previous: IToken = this.LA(0);
+    const next: IToken = this.LA(1);
+    if (!Number.isFinite(previous.startOffset) || previous.startOffset < 0)
+      return true;
+    if (!Number.isFinite(next.startOffset)) return true;
+    const gap = this.text.slice(
+      previous.startOffset + previous.image.length,
+      next.startOffset,
+    );
+    return /[\r\n]/.test(gap);
+  }
+
   private stopAtErrorLimit(): void {
     this.ACTION(() => {
       if (this.errors.length >= this.errorLimit) throw new ErrorLimitReached();
@@ -280,6 +353,17 @@ export class SpecParser extends CstParser {
       NAMING_KEYS.some((keyword) => tokenMatcher(previous, keyword))
     );
   }
+}
+
+/** The internal recovery method `SpecParser` wraps. */
+interface RecoveryInternals {
+  tryInRepetitionRecovery(
+    this: SpecParser,
+    grammarRule: () => void,
+    grammarRuleArgs: unknown[],
+    lookAheadFunc: () => boolean,
+    expectedTokType: TokenType,
+  ): void;
 }
 
 let shared: SpecParser | undefined;

@@ -10,7 +10,7 @@ import { Source } from "../diagnostics/span.js";
 import type { SpecFile } from "./ast.js";
 import { ErrorLimitReached, getParser } from "./grammar.js";
 import { lex, limitNesting } from "./lexer.js";
-import { describeParseErrors, errorOffset } from "./messages.js";
+import { describeParseErrors, dropCascades, errorOffset } from "./messages.js";
 import { buildAst } from "./to-ast.js";
 
 export type * from "./ast.js";
@@ -63,10 +63,17 @@ export function parseSpec(text: string, path: string): ParseResult {
     comments: lexed.comments,
     errorOffsets,
   });
-  const parseDiagnostics = describeParseErrors(parsed.errors, {
-    ...positions,
-    blockOwners: built.blockOwners,
-  });
+  const syntaxDiagnostics = dropCascades(
+    [
+      ...describeParseErrors(parsed.errors, {
+        ...positions,
+        blockOwners: built.blockOwners,
+      }),
+      ...built.strayDiagnostics,
+    ].sort((a, b) => a.span.start - b.span.start),
+    source,
+    tokens,
+  );
 
   // Where parsing stopped early, every open construct looks unclosed; the
   // diagnostic that says why it stopped covers those reports.
@@ -78,7 +85,7 @@ export function parseSpec(text: string, path: string): ParseResult {
   const diagnostics = [
     ...lexed.diagnostics,
     ...(stop === undefined ? [] : [stop]),
-    ...[...parseDiagnostics, ...built.diagnostics].filter(
+    ...[...syntaxDiagnostics, ...built.diagnostics].filter(
       (item) => item.span.start < stopOffset,
     ),
   ].sort((a, b) => a.span.start - b.span.start);
@@ -100,6 +107,7 @@ interface ParsedTokens {
  */
 function parseTokens(tokens: IToken[], source: Source): ParsedTokens {
   const parser = getParser();
+  parser.text = source.text;
   parser.errorLimit = MAX_SYNTAX_ERRORS;
   parser.input = tokens;
   try {

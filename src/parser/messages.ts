@@ -9,10 +9,12 @@
 import type {
   IParserErrorMessageProvider,
   IRecognitionException,
+  IToken,
 } from "chevrotain";
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
+import type { Source } from "../diagnostics/span.js";
 import { chevrotain } from "./chevrotain.js";
 import { missingCloser, openerDescription } from "./delimiter-messages.js";
 import {
@@ -100,23 +102,54 @@ export function describeParseErrors(
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<number>();
-  let lastIndex = Number.NEGATIVE_INFINITY;
-  let lastLine = 0;
   for (const error of errors) {
-    const index = tokenIndex(error.token, context.tokens);
     const described = describeParseError(error, context);
-    const line = context.source.lineColumn(described.span.start).line;
-    // Recovery can report one spot twice (once per enclosing rule), and a
-    // repair often makes the next few tokens fail too. The first report is
-    // the one that names the mistake, so later ones close by are dropped.
-    const cascade = index - lastIndex <= CASCADE_TOKENS && line === lastLine;
-    if (seen.has(described.span.start) || cascade) continue;
+    // Recovery can report one spot twice, once per enclosing rule; the
+    // first report is the most specific one.
+    if (seen.has(described.span.start)) continue;
     seen.add(described.span.start);
-    lastIndex = index;
-    lastLine = line;
     diagnostics.push(described);
   }
   return diagnostics;
+}
+
+/**
+ * Drops the syntax diagnostics that follow another within
+ * `CASCADE_TOKENS` tokens on the same line. Recovery from one mistake
+ * often makes the next few tokens fail too (a `)` left over from a broken
+ * call, a value after a missing key), and the first report is the one that
+ * names the mistake. `diagnostics` must be sorted by offset.
+ */
+export function dropCascades(
+  diagnostics: readonly Diagnostic[],
+  source: Source,
+  tokens: readonly IToken[],
+): Diagnostic[] {
+  const kept: Diagnostic[] = [];
+  let lastIndex = Number.NEGATIVE_INFINITY;
+  let lastLine = 0;
+  for (const item of diagnostics) {
+    const index = tokenIndexAt(tokens, item.span.start);
+    const line = source.lineColumn(item.span.start).line;
+    const cascade = index - lastIndex <= CASCADE_TOKENS && line === lastLine;
+    // A dropped report extends the chain, so a run of consequences on one
+    // line is dropped as a whole.
+    lastIndex = index;
+    lastLine = line;
+    if (!cascade) kept.push(item);
+  }
+  return kept;
+}
+
+function tokenIndexAt(tokens: readonly IToken[], offset: number): number {
+  let low = 0;
+  let high = tokens.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (tokens[middle].startOffset < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Returns the offset where a syntax error is reported. */

@@ -19,6 +19,7 @@ import type * as Ast from "./ast.js";
 import type * as Cst from "./cst.js";
 import { decodeString, numberValue } from "./lexer.js";
 import { NAMED_THING } from "./messages.js";
+import { describeStray } from "./stray-messages.js";
 import { KeyKeyword, LineComment } from "./tokens.js";
 
 const { tokenMatcher } = chevrotain;
@@ -37,6 +38,8 @@ export interface BuildInput {
 export interface BuildResult {
   readonly ast: Ast.SpecFile;
   readonly diagnostics: Diagnostic[];
+  /** Diagnostics for stray tokens in blocks, which are syntax errors like the parser's. */
+  readonly strayDiagnostics: Diagnostic[];
   /** "model `mmoe`" or "`task click`", keyed by the offset of the block's `{`. */
   readonly blockOwners: Map<number, string>;
 }
@@ -48,7 +51,10 @@ export function buildAst(cst: CstNode, input: BuildInput): BuildResult {
 
 class AstBuilder {
   private readonly diagnostics: Diagnostic[] = [];
+  private readonly strayDiagnostics: Diagnostic[] = [];
   private readonly blockOwners = new Map<number, string>();
+  /** Offsets where a reported run of stray tokens starts. */
+  private readonly strayOffsets = new Set<number>();
 
   constructor(private readonly input: BuildInput) {}
 
@@ -78,6 +84,7 @@ class AstBuilder {
     return {
       ast,
       diagnostics: this.diagnostics,
+      strayDiagnostics: this.strayDiagnostics,
       blockOwners: this.blockOwners,
     };
   }
@@ -185,6 +192,12 @@ class AstBuilder {
       ...(cst.children.entry ?? []).map((node) => this.entry(node)),
       ...(cst.children.vary ?? []).map((node) => this.vary(node)),
     ]).sort((a, b) => a.loc.start - b.loc.start);
+    for (const node of cst.children.stray ?? []) {
+      this.reportStray(node, owner, entries);
+    }
+    for (const node of cst.children.keylessBlock ?? []) {
+      this.reportKeylessBlock(node, owner);
+    }
     this.reportEmptyEntries(entries);
     const close = real(cst.children.RCurly);
     const end = close !== undefined ? tokenSpan(close) : entries.at(-1)?.loc;
@@ -225,6 +238,53 @@ class AstBuilder {
     return path;
   }
 
+  private reportStray(
+    cst: Cst.StrayCstNode,
+    owner: string,
+    entries: readonly (Ast.Entry | Ast.Vary)[],
+  ): void {
+    const children = cst.children;
+    const tokens = [
+      ...(children.Stray ?? []),
+      ...(children.EntryKey ?? []),
+      ...(children.Vary ?? []),
+    ]
+      .filter((token) => real([token]) !== undefined)
+      .sort((a, b) => a.startOffset - b.startOffset);
+    const first = tokens[0];
+    if (first === undefined) return;
+    this.strayOffsets.add(first.startOffset);
+    const before = this.tokenBefore(first.startOffset);
+    const previous = entries.find(
+      (entry) =>
+        before !== undefined && entry.loc.end === tokenSpan(before).end,
+    );
+    this.strayDiagnostics.push(
+      describeStray({ file: this.input.source.path, tokens, owner, previous }),
+    );
+  }
+
+  /** Reports a nested block without a key; its entries are checked but left out of the AST. */
+  private reportKeylessBlock(cst: Cst.BlockCstNode, owner: string): void {
+    const open = real(cst.children.LCurly);
+    if (open === undefined) return;
+    this.block(cst, `the block at ${this.position(open.startOffset)}`);
+    this.strayDiagnostics.push(
+      diagnostic("HMD1101", {
+        file: this.input.source.path,
+        span: tokenSpan(open),
+        message: `expected a key before \`{\` in the block of ${owner}`,
+        label: "this block has no key",
+        help: "write the key of the entry before the block, as in `train { ... }`",
+      }),
+    );
+  }
+
+  private position(offset: number): string {
+    const { line, column } = this.input.source.lineColumn(offset);
+    return `${line}:${column}`;
+  }
+
   /** Reports entries with neither values nor a block, unless a syntax error is already there. */
   private reportEmptyEntries(entries: readonly (Ast.Entry | Ast.Vary)[]): void {
     entries.forEach((entry, index) => {
@@ -237,6 +297,7 @@ class AstBuilder {
       const next = this.tokenAfter(entry.key.loc.end);
       const nextOffset = next?.startOffset ?? entry.key.loc.end;
       if (this.input.errorOffsets.has(nextOffset)) return;
+      if (this.strayOffsets.has(nextOffset)) return;
       if (this.input.errorOffsets.has(entry.key.loc.start)) return;
       const previous = entries[index - 1];
       this.diagnostics.push(
@@ -268,7 +329,17 @@ class AstBuilder {
     return `write a value, as in \`${entry.key.name} 6\`, or a block, as in \`${entry.key.name} { ... }\``;
   }
 
+  private tokenBefore(offset: number): IToken | undefined {
+    const after = this.tokenIndexAt(offset);
+    return this.input.tokens[after - 1];
+  }
+
   private tokenAfter(offset: number): IToken | undefined {
+    return this.input.tokens[this.tokenIndexAt(offset)];
+  }
+
+  /** Returns the index of the first token that starts at or after `offset`. */
+  private tokenIndexAt(offset: number): number {
     const tokens = this.input.tokens;
     let low = 0;
     let high = tokens.length;
@@ -277,7 +348,7 @@ class AstBuilder {
       if (tokens[middle].startOffset < offset) low = middle + 1;
       else high = middle;
     }
-    return tokens[low];
+    return low;
   }
 
   private vary(cst: Cst.VaryCstNode): Ast.Vary | undefined {

@@ -152,6 +152,18 @@ const VALUE_STARTS: readonly TokenType[] = [
   LBracket,
 ];
 
+/** Names a token for a message: "`model`", "number `42`", "string `\"x\"`". */
+export function describeTokenText(token: IToken): string {
+  if (token.tokenType === EOF) return "the end of the file";
+  if (tokenMatcher(token, NumberLiteral)) return `number \`${token.image}\``;
+  if (tokenMatcher(token, StringLiteral)) {
+    const text =
+      token.image.length > 30 ? `${token.image.slice(0, 27)}...` : token.image;
+    return `string \`${text}\``;
+  }
+  return `\`${token.image}\``;
+}
+
 /** Tells whether a token can start a value. */
 export function startsValue(token: IToken): boolean {
   return VALUE_STARTS.some((type) => tokenMatcher(token, type));

@@ -28,6 +28,14 @@ export const KeyKeyword = createToken({
   categories: [EntryKey],
 });
 
+/**
+ * Category of the tokens that cannot start an entry (numbers, strings,
+ * punctuation other than braces, and the keywords that are never keys).
+ * Inside a block a run of them is parsed as stray tokens and reported, so
+ * the error stays inside its block instead of unwinding the parse.
+ */
+export const Stray = createToken({ name: "Stray", pattern: Lexer.NA });
+
 export const WhiteSpace = createToken({
   name: "WhiteSpace",
   // A byte order mark is stripped from the start of the text by `Source`;
@@ -63,6 +71,7 @@ export const UnterminatedBlockComment = createToken({
 export const StringLiteral = createToken({
   name: "StringLiteral",
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*"/,
+  categories: [Stray],
 });
 
 /** A string that reaches the end of its line without a closing quote (HMD1002). */
@@ -88,6 +97,7 @@ export const SingleQuotedString = createToken({
 export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /-?\d(?:[eE][+-]|[\w.])*/,
+  categories: [Stray],
 });
 
 export const Identifier = createToken({
@@ -120,25 +130,44 @@ export const LBracket = createToken({
   name: "LBracket",
   pattern: "[",
   label: "`[`",
+  categories: [Stray],
 });
 export const RBracket = createToken({
   name: "RBracket",
   pattern: "]",
   label: "`]`",
+  categories: [Stray],
 });
 export const LParen = createToken({
   name: "LParen",
   pattern: "(",
   label: "`(`",
+  categories: [Stray],
 });
 export const RParen = createToken({
   name: "RParen",
   pattern: ")",
   label: "`)`",
+  categories: [Stray],
 });
-export const Comma = createToken({ name: "Comma", pattern: ",", label: "`,`" });
-export const Colon = createToken({ name: "Colon", pattern: ":", label: "`:`" });
-export const Dot = createToken({ name: "Dot", pattern: ".", label: "`.`" });
+export const Comma = createToken({
+  name: "Comma",
+  pattern: ",",
+  label: "`,`",
+  categories: [Stray],
+});
+export const Colon = createToken({
+  name: "Colon",
+  pattern: ":",
+  label: "`:`",
+  categories: [Stray],
+});
+export const Dot = createToken({
+  name: "Dot",
+  pattern: ".",
+  label: "`.`",
+  categories: [Stray],
+});
 
 function keyword(word: string, categories: TokenType[] = []): TokenType {
   const name = word[0].toUpperCase() + word.slice(1);
@@ -151,12 +180,12 @@ function keyword(word: string, categories: TokenType[] = []): TokenType {
   });
 }
 
-export const Import = keyword("import");
-export const Extends = keyword("extends");
+export const Import = keyword("import", [Stray]);
+export const Extends = keyword("extends", [Stray]);
 export const Vary = keyword("vary");
-export const In = keyword("in");
-export const True = keyword("true");
-export const False = keyword("false");
+export const In = keyword("in", [Stray]);
+export const True = keyword("true", [Stray]);
+export const False = keyword("false", [Stray]);
 export const Dataset = keyword("dataset", [KeyKeyword]);
 export const Features = keyword("features", [KeyKeyword]);
 export const Model = keyword("model", [KeyKeyword]);
@@ -233,6 +262,7 @@ export const allTokens: readonly TokenType[] = [
   Identifier,
   EntryKey,
   KeyKeyword,
+  Stray,
 ];
 
 /** The highlighting class an editor grammar gives a token. */

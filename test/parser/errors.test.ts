@@ -273,6 +273,28 @@ const cases: Case[] = [
       ],
     ],
   ],
+  [
+    "model m {\n  train { a 1  batch  epochs 2  seed 1 }\n  evaluate { metrics auc }\n}",
+    [["HMD1101", "2:30", "unexpected number `2` in the block of `train`"]],
+  ],
+  [
+    "dataset d {\n  scenario tab { top 5 }\n  user_active_degree, fans_user_num_range\n  split random(seed: 2024, valid: 0.1)\n}",
+    [
+      [
+        "HMD1101",
+        "3:21",
+        "unexpected `,` after `user_active_degree`, which has no value",
+      ],
+    ],
+  ],
+  [
+    "model m {\n  { metrics auc }\n  seed 1\n}",
+    [["HMD1101", "2:3", "expected a key before `{` in the block of model `m`"]],
+  ],
+  [
+    "model m { levels 6 7 codebook 32 }\nmodel n { a 1 }",
+    [["HMD1101", "1:20", "unexpected number `7` in the block of model `m`"]],
+  ],
 ];
 
 describe("syntax errors", () => {
@@ -354,10 +376,12 @@ describe("deep nesting", () => {
 });
 
 describe("error limit", () => {
+  const lines = (line: string) =>
+    `model m {\n${Array.from({ length: 150 }, () => line).join("\n")}\n}`;
   const inputs: [string, string][] = [
-    ["stray commas", `model m { a 1${",".repeat(50000)} }`],
+    ["lists without commas", lines("  tower [64 32]")],
+    ["calls without colons", lines("  optimizer adam(lr 1)")],
     ["stray vary keywords", `experiment e { ${"vary ".repeat(50000)}}`],
-    ["commas in a list", `model m { a [${",".repeat(50000)}] }`],
   ];
   for (const [name, text] of inputs) {
     it(`stops ${name} quickly`, () => {
@@ -370,8 +394,17 @@ describe("error limit", () => {
     });
   }
 
+  it("reports a run of stray commas once", () => {
+    const started = performance.now();
+    const result = parseSpec(`model m { a 1${",".repeat(50000)} }`, "t.hmdn");
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(result.diagnostics.map((item) => item.message)).toEqual([
+      "expected a value after `,`",
+    ]);
+  });
+
   it("keeps the AST before the stop", () => {
-    const entries = Array.from({ length: 150 }, (_, i) => `e${i} ${i} ${i}`);
+    const entries = Array.from({ length: 150 }, (_, i) => `e${i} [${i} ${i}]`);
     const result = parseSpec(`model m {\n${entries.join("\n")}\n}`, "t.hmdn");
     const body = result.ast.declarations[0]?.body.entries ?? [];
     expect(body.length).toBeGreaterThan(90);
@@ -391,6 +424,21 @@ describe("recovery", () => {
       "HMD1104 2:11",
       "HMD1102 3:16",
     ]);
+  });
+
+  it("keeps the block after a broken one-line block", () => {
+    const text =
+      "model m {\n  train { a 1  batch  epochs 2  seed 1 }\n  evaluate { metrics auc }\n}";
+    const result = parseSpec(text, "t.hmdn");
+    expect(show(result.ast)).toBe(
+      "model m{train(){a(1) batch(epochs)} evaluate(){metrics(auc)}}",
+    );
+  });
+
+  it("resumes on the next line after a stray comma", () => {
+    const text = "dataset d {\n  a_name, b_name\n  split random(seed: 1)\n}";
+    const result = parseSpec(text, "t.hmdn");
+    expect(show(result.ast)).toBe("dataset d{a_name() split(random(seed: 1))}");
   });
 
   it("keeps the declarations around an error", () => {
