@@ -3,7 +3,7 @@
  * norm builds on.
  *
  * Gradients are written out so that every sum over the batch axis is a
- * `[1, B] x [B, d]` product: the tfjs wasm backend (4.22) runs a column sum
+ * `[1, B] x [B, d]` product. The tfjs wasm backend (4.22) runs a column sum
  * over a 2048-row batch far slower than that product, and the automatic
  * gradient of a broadcast (`x - mean`, `x * gamma`) is such a column sum.
  */
@@ -25,7 +25,7 @@ function columnSum(x: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x);
 }
 
-/** The batch mean and biased variance of `x: [B, d]`, each `[1, d]`. */
+/** Computes the batch mean and biased variance of `x: [B, d]`, each `[1, d]`. */
 export function batchMoments(x: tf.Tensor2D): {
   mean: tf.Tensor2D;
   variance: tf.Tensor2D;

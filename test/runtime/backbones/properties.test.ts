@@ -16,7 +16,7 @@ import {
   useBackend,
 } from "./helpers.js";
 
-const IMPLEMENTED = Object.keys(backbones) as BackboneIr["kind"][];
+const KINDS = Object.keys(backbones) as BackboneIr["kind"][];
 
 function caseNamed(name: string): NamedCase {
   const found = cases.find((c) => c.name === name);
@@ -84,7 +84,7 @@ for (const backend of ["cpu", "wasm"] as const) {
     // backbone without those gates; shared weights are copied by name.
     const gatedPairs: [string, NamedCase, NamedCase][] = [];
     for (const spec of cases) {
-      if (!IMPLEMENTED.includes(spec.backbone.kind)) continue;
+      if (!KINDS.includes(spec.backbone.kind)) continue;
       if (spec.backbone.hierarchyUse === "modulate") {
         const off = {
           ...spec,
@@ -124,7 +124,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       });
     }
 
-    for (const kind of IMPLEMENTED) {
+    for (const kind of KINDS) {
       test(`${kind} routes each row to its scenario tower`, () => {
         const spec = cases.find((c) => c.backbone.kind === kind) as NamedCase;
         const logits = forwardLogits(spec, (context) => {
@@ -147,7 +147,7 @@ for (const backend of ["cpu", "wasm"] as const) {
     }
 
     test("training passes leak no tensors", () => {
-      for (const kind of IMPLEMENTED) {
+      for (const kind of KINDS) {
         const spec = [...cases]
           .reverse()
           .find((c) => c.backbone.kind === kind) as NamedCase;
@@ -237,7 +237,7 @@ describe("backbone configuration", () => {
   }
 
   test("dropout runs only in training", () => {
-    for (const kind of IMPLEMENTED) {
+    for (const kind of KINDS) {
       const found = cases.find((c) => c.backbone.kind === kind) as NamedCase;
       const spec = {
         ...found,
