@@ -1,7 +1,7 @@
 /**
- * The error site: what every syntax message builder knows about one error
- * (the payload Chevrotain recorded, the rule stack, the tokens around it),
- * and the builders shared by all of them.
+ * The error site holds the facts every syntax message builder uses about
+ * one error: the payload Chevrotain recorded, the rule stack and the tokens
+ * around it. This module also holds the builders they share.
  */
 
 import type { IToken } from "chevrotain";

@@ -21,7 +21,7 @@ import { Colon, Comma, Import } from "./tokens.js";
 
 const { tokenMatcher } = chevrotain;
 
-/** Where a run of stray tokens sits. */
+/** The context of a run of stray tokens. */
 export interface StraySite {
   readonly file: string;
   /** The stray tokens, in order; at least one. */
