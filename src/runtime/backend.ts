@@ -54,6 +54,9 @@ async function tryBackend(
       (await importOptional("@tensorflow/tfjs-node"));
     if (!loaded) return false;
   } else if (name === "wasm") {
+    // Restarting wasm with another thread count would invalidate every
+    // tensor on it, so a running wasm backend is kept unless a count is given.
+    if (threads === undefined && tf.getBackend() === "wasm") return true;
     try {
       await registerWasmBackend(log, threads);
       return tf.getBackend() === "wasm";

@@ -25,6 +25,8 @@ import type {
 export interface NetworkOptions {
   /** Force a backend (`wasm`, `cpu`, `tensorflow`); picked automatically when absent. */
   readonly backend?: string;
+  /** Threads of the wasm backend; all cores when absent (see `selectBackend`). */
+  readonly wasmThreads?: number;
   /** Seed of every random draw; `ir.train.seed` when absent. */
   readonly seed?: number;
   /** Receives the backend choice and warnings. */
@@ -60,7 +62,9 @@ export async function createNetwork(
   options: NetworkOptions = {},
 ): Promise<Network> {
   const log = options.log ?? (() => {});
-  const backend = await selectBackend(options.backend, log);
+  const backend = await selectBackend(options.backend, log, {
+    wasmThreads: options.wasmThreads,
+  });
   const factory = options.backbone ?? defaultBackbone(ir.backbone.kind);
   const totalSteps =
     options.totalSteps !== undefined ? options.totalSteps : ir.train.maxSteps;

@@ -2,8 +2,9 @@
 // 24 categorical features and one multi-value feature of width 16, four
 // numeric features (E is 404 wide), user and video tables of 27,000 and
 // 7,600 rows. Run: node node_modules/vite-node/vite-node.mjs
-// test/runtime/step-benchmark.ts [backend] [variants] [steps], variants
-// from dnn, hmdn_dnn, mmoe, hmdn_mmoe (HMDN: D 6, K 32, dim 32).
+// test/runtime/step-benchmark.ts [backend] [variants] [steps] [threads],
+// variants from dnn, hmdn_dnn, mmoe, hmdn_mmoe (HMDN: D 6, K 32, dim 32),
+// threads of the wasm backend (all cores when absent).
 import * as tf from "@tensorflow/tfjs";
 import { createNetwork } from "../../src/runtime/network.js";
 import { testIr } from "./network-fixtures.js";
@@ -193,6 +194,7 @@ const [
   backend = "wasm",
   variantList = "dnn,hmdn_dnn,mmoe,hmdn_mmoe",
   stepText = "10",
+  threadText,
 ] = process.argv.slice(2);
 const cpuMilliseconds = () => {
   const usage = process.cpuUsage();
@@ -206,7 +208,10 @@ for (const variant of variantList.split(",")) {
     numericStats: {},
     scenarios: ["a", "b", "c", "d", "e"],
   };
-  const network = await createNetwork(ir, pre, { backend });
+  const network = await createNetwork(ir, pre, {
+    backend,
+    wasmThreads: threadText === undefined ? undefined : Number(threadText),
+  });
   const batches = Array.from({ length: 4 }, (_, i) =>
     batchFor(ir, rows, 2048, i),
   );
