@@ -56,3 +56,25 @@ describe("syntax error goldens", () => {
     });
   }
 });
+
+describe("HMD1 docs pages", () => {
+  const docsDirectory = join(import.meta.dirname, "../../docs/diagnostics");
+  const pages = readdirSync(docsDirectory).filter((name) =>
+    /^HMD1\d{3}\.md$/.test(name),
+  );
+
+  for (const page of pages) {
+    it(`show the golden output in ${page}`, () => {
+      const text = readFileSync(join(docsDirectory, page), "utf8");
+      const block = /```text\n([\s\S]*?)```/.exec(text)?.[1];
+      expect(block, "a text block with rendered output").toBeDefined();
+      const fixture = /--> (HMD1\d{3}-[\w-]+)\.hmdn/.exec(block ?? "")?.[1];
+      expect(fixture, "the fixture named in the output").toBeDefined();
+      const golden = readFileSync(
+        join(fixtureDirectory, `${fixture}.out`),
+        "utf8",
+      ).replace(/ *\/\/~[\^v]? HMD\d{4}/g, "");
+      expect(golden).toContain((block ?? "").trimEnd());
+    });
+  }
+});
