@@ -175,7 +175,14 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** Instantiates the threaded module with its workers loaded. */
+/**
+ * Instantiates the threaded module with its workers loaded.
+ *
+ * Limitation: this relies on internals of the 4.22 glue (the
+ * `emscripten_num_logical_cores` import, `PThread.runningWorkers`, the
+ * `wasmWorkerContents` export); after a tfjs upgrade the threaded start
+ * may fail (and fall back) until they are checked again.
+ */
 async function startThreadedModule(
   files: PackageFiles,
   threads: number,
