@@ -10,7 +10,7 @@ import { parseSpec } from "../parser/index.js";
 import { LoweringContext } from "./context.js";
 import { checkBlock } from "./decode.js";
 import { checkColumns, readHeader } from "./header.js";
-import type { ExperimentIr, IrSpanTable, ModelIr } from "./ir.js";
+import type { ExperimentIr } from "./ir.js";
 import { lowerDataset, lowerFeatures } from "./lower-data.js";
 import { lowerExperiment } from "./lower-experiment.js";
 import { lowerModel } from "./lower-model.js";

@@ -5,29 +5,23 @@
  */
 
 import { diagnostic } from "../diagnostics/codes.js";
-import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
 import { checkBlock, type CheckedBlock } from "./decode.js";
-import {
-  emptyBlock,
-  itemPlace,
-  placeOf,
-  type LoweringContext,
-  type Place,
-} from "./context.js";
+import { placeOf, type LoweringContext, type Place } from "./context.js";
 import {
   IR_VERSION,
-  type Activation,
-  type BackboneIr,
   type DatasetIr,
-  type EvaluateIr,
   type HierarchyIr,
-  type HierarchyUse,
   type ModelIr,
-  type Norm,
   type TaskIr,
-  type TrainIr,
 } from "./ir.js";
+import { lowerBackbone } from "./lower-backbone.js";
 import { lowerDataset, lowerFeatures, type FeatureSet } from "./lower-data.js";
+import { emptyTrain, lowerEvaluate, lowerTrain } from "./lower-train.js";
+import {
+  distributionFeatures,
+  requireScenario,
+  resolveFeatures,
+} from "./model-references.js";
 import {
   mergedBody,
   resolveDeclaration,
@@ -36,12 +30,9 @@ import {
 } from "./program.js";
 import type { SettingValue } from "./signature-types.js";
 import {
-  backboneSignatures,
   datasetSignature,
   featuresSignature,
-  hierarchyUses,
   modelSignature,
-  type BackboneKind,
 } from "./signatures.js";
 import type { TreeBlock } from "./tree.js";
 
@@ -272,80 +263,7 @@ function lowerTowers(
   return written ?? (dataset.scenario === null ? "shared" : "per_scenario");
 }
 
-function requireScenario(
-  context: LoweringContext,
-  place: Place,
-  what: string,
-  dataset: string,
-): void {
-  context.report(
-    diagnostic("HMD2035", {
-      ...place,
-      message: `${what} needs a scenario column, but dataset \`${dataset}\` has none`,
-      label: "needs a scenario",
-      help: "add `scenario COLUMN` to the dataset",
-    }),
-  );
-}
-
 // --------------------------------------------------------- hierarchy
-
-/** Lists the features that read the scenario or a population column. */
-function distributionFeatures(
-  dataset: DatasetIr,
-  featureSet: FeatureSet,
-): string[] {
-  const columns = new Set(dataset.populations);
-  if (dataset.scenario !== null) columns.add(dataset.scenario.column);
-  return featureSet.features
-    .filter((entry) => columns.has(entry.feature.column))
-    .map((entry) => entry.feature.name);
-}
-
-/** Resolves feature (and, when allowed, group) names; reports unknown ones. */
-function resolveFeatures(
-  block: CheckedBlock,
-  key: string,
-  featureSet: FeatureSet,
-  groupsAllowed: boolean,
-  fallback: Place,
-  context: LoweringContext,
-): string[] {
-  const names = block.value(key) as string[];
-  const features = new Set(
-    featureSet.features.map((entry) => entry.feature.name),
-  );
-  const groups = new Map(
-    featureSet.groups.map((group) => [group.name, group.features]),
-  );
-  const result: string[] = [];
-  names.forEach((name, index) => {
-    if (features.has(name)) {
-      result.push(name);
-      return;
-    }
-    const members = groupsAllowed ? groups.get(name) : undefined;
-    if (members !== undefined) {
-      result.push(...members);
-      return;
-    }
-    const candidates = groupsAllowed
-      ? [...features, ...groups.keys()]
-      : [...features];
-    context.report(
-      diagnostic("HMD2003", {
-        ...itemPlace(block, key, index, fallback),
-        message: `unknown ${groupsAllowed ? "feature or group" : "feature"} \`${name}\``,
-        label: "not a grouped feature of this model",
-        help:
-          didYouMean(suggestSimilar(name, candidates)) ??
-          "only features declared inside a `group` can be named here",
-      }),
-    );
-  });
-  return [...new Set(result)];
-}
-
 function lowerHierarchy(
   model: CheckedBlock,
   dataset: DatasetIr,
@@ -399,334 +317,6 @@ function lowerHierarchy(
         ? { reset: true, threshold: deadCodes.threshold as number }
         : { reset: false, threshold: 0 },
     init: block.value("init") === "kmeans" ? "kmeans++" : "random",
-  };
-}
-
-// ---------------------------------------------------------- backbone
-
-function lowerBackbone(
-  model: CheckedBlock,
-  dataset: DatasetIr,
-  featureSet: FeatureSet,
-  hierarchy: HierarchyIr | null,
-  declared: Place,
-  context: LoweringContext,
-): BackboneIr | null {
-  const kind = model.value("backbone") as BackboneKind | null;
-  if (kind === null) return null;
-  const place = placeOf(model, "backbone", declared);
-  const block =
-    model.block("backbone") ?? emptyBlock(backboneSignatures[kind], place.file);
-  const hierarchyUse = lowerHierarchyUse(
-    kind,
-    block,
-    hierarchy,
-    place,
-    context,
-  );
-  context.mark("backbone", place);
-  const base = {
-    id: "backbone",
-    activation: block.value("activation") as Activation,
-    dropout: block.value("dropout") as number,
-    norm: block.value("norm") as Norm,
-    hierarchyUse,
-  };
-  const number = (key: string): number => block.value(key) as number;
-  const list = (key: string): number[] => block.value(key) as number[];
-  if ((kind === "star" || kind === "m2m") && dataset.scenario === null) {
-    requireScenario(context, place, `backbone \`${kind}\``, dataset.name);
-  }
-  switch (kind) {
-    case "shared_bottom":
-      return { ...base, kind, layers: list("layers") };
-    case "mmoe":
-      return {
-        ...base,
-        kind,
-        experts: number("experts"),
-        expertLayers: list("expert_layers"),
-      };
-    case "ple":
-      return {
-        ...base,
-        kind,
-        levels: number("levels"),
-        sharedExperts: number("shared_experts"),
-        specificExperts: number("specific_experts"),
-        expertLayers: list("expert_layers"),
-      };
-    case "star":
-      return {
-        ...base,
-        kind,
-        layers: list("layers"),
-        partitionedNorm: block.value("partitioned_norm") as boolean,
-        auxiliaryLayers: list("auxiliary_layers"),
-      };
-    case "m2m":
-      return {
-        ...base,
-        kind,
-        experts: number("experts"),
-        expertLayers: list("expert_layers"),
-        scenarioDim: number("scenario_dim"),
-        metaLayers: list("meta_layers"),
-      };
-    case "apg": {
-      const condition = block.value("condition") as
-        | "scenario"
-        | "input"
-        | "both";
-      if (condition !== "input" && dataset.scenario === null) {
-        requireScenario(
-          context,
-          placeOf(block, "condition", place),
-          `\`condition ${condition}\``,
-          dataset.name,
-        );
-      }
-      return {
-        ...base,
-        kind,
-        layers: list("layers"),
-        rank: number("rank"),
-        condition,
-        scenarioDim: number("scenario_dim"),
-      };
-    }
-    case "pepnet":
-      return lowerPepnet(block, base, dataset, featureSet, place, context);
-  }
-}
-
-function lowerPepnet(
-  block: CheckedBlock,
-  base: Omit<BackboneIr, "kind">,
-  dataset: DatasetIr,
-  featureSet: FeatureSet,
-  place: Place,
-  context: LoweringContext,
-): BackboneIr {
-  const epnet = block.value("epnet") as boolean;
-  const ppnet = block.value("ppnet") as boolean;
-  const epnetFeatures = block.has("epnet_features")
-    ? resolveFeatures(
-        block,
-        "epnet_features",
-        featureSet,
-        false,
-        place,
-        context,
-      )
-    : distributionFeatures(dataset, featureSet);
-  const ppnetFeatures = block.has("ppnet_features")
-    ? resolveFeatures(
-        block,
-        "ppnet_features",
-        featureSet,
-        false,
-        place,
-        context,
-      )
-    : featureSet.features
-        .filter(
-          (entry) =>
-            entry.feature.kind === "categorical" &&
-            entry.feature.column.endsWith("_id"),
-        )
-        .map((entry) => entry.feature.name);
-  const gates: [boolean, string, string[]][] = [
-    [epnet, "epnet_features", epnetFeatures],
-    [ppnet, "ppnet_features", ppnetFeatures],
-  ];
-  for (const [enabled, key, features] of gates) {
-    if (!enabled || features.length > 0 || block.has(key)) continue;
-    context.report(
-      diagnostic("HMD2036", {
-        ...place,
-        message: `the default \`${key}\` of \`pepnet\` is empty for this model`,
-        help: `list features with \`${key} a, b\` or turn the gate off with \`${key.replace("_features", "")} false\``,
-      }),
-    );
-  }
-  return {
-    ...base,
-    kind: "pepnet",
-    layers: block.value("layers") as number[],
-    epnet,
-    ppnet,
-    gateHidden: block.value("gate_hidden") as number,
-    epnetFeatures,
-    ppnetFeatures,
-    scenarioDim: block.value("scenario_dim") as number,
-  };
-}
-
-function lowerHierarchyUse(
-  kind: BackboneKind,
-  block: CheckedBlock,
-  hierarchy: HierarchyIr | null,
-  place: Place,
-  context: LoweringContext,
-): HierarchyUse {
-  const written = block.value("hierarchy") as HierarchyUse | null;
-  const allowed = hierarchyUses[kind];
-  if (written === null)
-    return hierarchy === null ? "off" : (allowed[0] as HierarchyUse);
-  const writtenPlace = placeOf(block, "hierarchy", place);
-  if (!allowed.includes(written)) {
-    context.report(
-      diagnostic("HMD2027", {
-        ...writtenPlace,
-        message: `backbone \`${kind}\` cannot use the hierarchy as \`${written}\``,
-        label: "not supported by this backbone",
-        help: `\`${kind}\` supports ${allowed.map((use) => `\`${use}\``).join(", ")}`,
-      }),
-    );
-    return "off";
-  }
-  if (hierarchy === null && written !== "off") {
-    context.report(
-      diagnostic("HMD2028", {
-        ...writtenPlace,
-        message: `\`hierarchy ${written}\` needs a \`hierarchy { .. }\` block in the model`,
-        label: "no hierarchy to use",
-        help: "add `hierarchy { .. }` to the model, or remove this line",
-      }),
-    );
-  }
-  return hierarchy === null ? "off" : written;
-}
-
-// ------------------------------------------------- train and evaluate
-
-function emptyTrain(declared: Place): CheckedBlock {
-  const key = modelSignature.keys.find(
-    (candidate) => candidate.key === "train",
-  );
-  const signature = key?.block;
-  if (signature === undefined || typeof signature === "function") {
-    throw new Error("the model signature has no static `train` block");
-  }
-  return emptyBlock(signature, declared.file);
-}
-
-function lowerTrain(block: CheckedBlock): TrainIr {
-  const optimizer = block.value("optimizer") as Args;
-  const schedule = block.value("schedule") as Args;
-  const early = block.block("early_stopping");
-  const checkpoint = block.block("checkpoint");
-  return {
-    optimizer:
-      optimizer.kind === "adam"
-        ? {
-            kind: "adam",
-            lr: optimizer.lr as number,
-            beta1: optimizer.beta1 as number,
-            beta2: optimizer.beta2 as number,
-            epsilon: optimizer.epsilon as number,
-          }
-        : optimizer.kind === "adagrad"
-          ? {
-              kind: "adagrad",
-              lr: optimizer.lr as number,
-              initialAccumulator: optimizer.initial_accumulator as number,
-            }
-          : {
-              kind: "sgd",
-              lr: optimizer.lr as number,
-              momentum: optimizer.momentum as number,
-            },
-    schedule:
-      schedule.kind === "cosine"
-        ? {
-            kind: "cosine",
-            warmupSteps: schedule.warmup as number,
-            minLr: schedule.min_lr as number,
-          }
-        : schedule.kind === "step" || schedule.kind === "exponential"
-          ? {
-              kind: schedule.kind,
-              every: schedule.every as number,
-              gamma: schedule.gamma as number,
-            }
-          : { kind: "constant" },
-    batchSize: block.value("batch") as number,
-    epochs: block.value("epochs") as number,
-    maxSteps: block.value("max_steps") as number | null,
-    seed: block.value("seed") as number,
-    l2: block.value("l2") as number,
-    gradClip: block.value("grad_clip") as number | null,
-    earlyStopping:
-      early === null
-        ? null
-        : {
-            metric: early.value("metric") as "auc" | "logloss" | "gauc",
-            patience: early.value("patience") as number,
-            minDelta: early.value("min_delta") as number,
-          },
-    checkpoint: {
-      everySteps: (checkpoint?.value("every") as number | null) ?? null,
-      keep: (checkpoint?.value("keep") as number | null) ?? 1,
-    },
-  };
-}
-
-function lowerEvaluate(
-  model: CheckedBlock,
-  dataset: DatasetIr,
-  declared: Place,
-  context: LoweringContext,
-): EvaluateIr {
-  const block = model.block("evaluate");
-  const metrics = (block?.value("metrics") ?? [
-    { kind: "auc" },
-    { kind: "logloss" },
-  ]) as Args[];
-  const place = placeOf(model, "evaluate", declared);
-  const seen = new Map<string, number>();
-  let gaucBy: string | null = null;
-  metrics.forEach((metric, index) => {
-    const kind = String(metric.kind);
-    const metricPlace = itemPlace(block, "metrics", index, place);
-    if (seen.has(kind)) {
-      context.report(
-        diagnostic("HMD2020", {
-          ...metricPlace,
-          message: `metric \`${kind}\` is listed twice`,
-          labels: [
-            {
-              ...itemPlace(block, "metrics", seen.get(kind)!, place),
-              text: "first listed here",
-            },
-          ],
-          help: "list every metric once",
-        }),
-      );
-    }
-    seen.set(kind, index);
-    if (kind === "gauc") {
-      gaucBy = String(metric.by);
-      context.useColumn(gaucBy, metricPlace, "`gauc`");
-    }
-  });
-  const perScenario =
-    (block?.value("per_scenario") as boolean | null) ??
-    dataset.scenario !== null;
-  if (perScenario && dataset.scenario === null) {
-    requireScenario(
-      context,
-      placeOf(block, "per_scenario", place),
-      "`per_scenario true`",
-      dataset.name,
-    );
-  }
-  return {
-    metrics: [...seen.keys()] as EvaluateIr["metrics"],
-    gaucBy,
-    perScenario,
-    batchSize: (block?.value("batch") as number | null) ?? 4096,
   };
 }
 

@@ -33,11 +33,19 @@ options:
 /** A bad command line: printed with a pointer to `--help`, exit code 1. */
 export class UsageError extends Error {}
 
+/** Parsed flags: each value is a string, or a boolean for boolean flags. */
+export interface ParsedFlags {
+  readonly values: Readonly<
+    Record<string, string | boolean | (string | boolean)[] | undefined>
+  >;
+  readonly positionals: readonly string[];
+}
+
 /** Parses flags with `node:util`, turning its errors into `UsageError`s. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
+export function parseFlags(
   args: readonly string[],
-  options: T,
-) {
+  options: NonNullable<ParseArgsConfig["options"]>,
+): ParsedFlags {
   try {
     return parseArgs({
       args: [...args],
