@@ -63,7 +63,8 @@ describe("Random", () => {
     let sum = 0;
     for (let i = 0; i < 10000; i++) {
       const value = random.nextFloat();
-      expect(value >= 0 && value < 1).toBe(true);
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThan(1);
       sum += value;
     }
     expect(Math.abs(sum / 10000 - 0.5)).toBeLessThan(0.01);
