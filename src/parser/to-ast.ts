@@ -268,7 +268,7 @@ class AstBuilder {
   private reportKeylessBlock(cst: Cst.BlockCstNode, owner: string): void {
     const open = real(cst.children.LCurly);
     if (open === undefined) return;
-    this.block(cst, `the block at ${this.position(open.startOffset)}`);
+    this.block(cst, `the keyless entry at ${this.position(open.startOffset)}`);
     this.strayDiagnostics.push(
       diagnostic("HMD1101", {
         file: this.input.source.path,
