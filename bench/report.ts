@@ -59,10 +59,12 @@ function verdict(ok: boolean): string {
 export function renderPerformancePage(r: BenchResults): string {
   const models = Object.entries(r.models);
   const wasm = r.wasmThreads as {
-    threads: number;
-    matMul: { singleMs: number; threadedMs: number };
-    mlpStep: { singleMs: number; threadedMs: number };
+    threads?: number;
+    matMul?: { singleMs: number; threadedMs: number };
+    mlpStep?: { singleMs: number; threadedMs: number };
   };
+  const wasmMatMul = wasm.matMul ?? { singleMs: NaN, threadedMs: NaN };
+  const wasmStep = wasm.mlpStep ?? { singleMs: NaN, threadedMs: NaN };
   const data = r.data;
   const front = r.frontEnd;
   const fastest = Math.max(
@@ -218,21 +220,21 @@ export function renderPerformancePage(r: BenchResults): string {
       [
         "workload",
         "single-threaded ms",
-        `${wasm.threads} threads ms`,
+        `${wasm.threads ?? "n/a"} threads ms`,
         "speedup",
       ],
       [
         [
           "matMul [2048 x 600] x [600 x 256]",
-          fixed(wasm.matMul.singleMs, 1),
-          fixed(wasm.matMul.threadedMs, 1),
-          fixed(wasm.matMul.singleMs / wasm.matMul.threadedMs),
+          fixed(wasmMatMul.singleMs, 1),
+          fixed(wasmMatMul.threadedMs, 1),
+          fixed(wasmMatMul.singleMs / wasmMatMul.threadedMs),
         ],
         [
           "MLP 600-256-128-1 training step, batch 2048",
-          fixed(wasm.mlpStep.singleMs, 1),
-          fixed(wasm.mlpStep.threadedMs, 1),
-          fixed(wasm.mlpStep.singleMs / wasm.mlpStep.threadedMs),
+          fixed(wasmStep.singleMs, 1),
+          fixed(wasmStep.threadedMs, 1),
+          fixed(wasmStep.singleMs / wasmStep.threadedMs),
         ],
       ],
     ),
