@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { backbones } from "../../../src/runtime/backbones/index.js";
+import { cases } from "../../reference/backbones/cases.js";
 import {
   type GoldenFixture,
   type PassResult,
@@ -78,6 +79,20 @@ for (const backend of ["cpu", "wasm"] as const) {
     }
   });
 }
+
+describe("golden files", () => {
+  test("every case has a current golden file", () => {
+    const byName = new Map(fixtures.map((f) => [f.case, f]));
+    for (const spec of cases) {
+      const fixture = byName.get(spec.name);
+      expect(fixture, `${spec.name}: run regenerate.sh`).toBeDefined();
+      expect(fixture?.config, `${spec.name}: stale, run regenerate.sh`).toEqual(
+        spec,
+      );
+    }
+    expect(fixtures.length).toBe(cases.length);
+  });
+});
 
 describe("backends", () => {
   test("cpu and wasm agree on every fixture", () => {
