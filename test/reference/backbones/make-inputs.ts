@@ -5,8 +5,8 @@
  * `regenerate.sh` runs it and then the PyTorch reference of each case.
  *
  * Weights come from building the real backbone through the test context,
- * so the fixture has exactly the names and shapes the backbone creates;
- * values are then redrawn so that zero-initialised outputs (gate units)
+ * so the fixture has exactly the names and shapes the backbone creates.
+ * Values are then redrawn so that zero-initialised outputs (gate units)
  * are not trivially zero.
  */
 import { mkdirSync, writeFileSync } from "node:fs";

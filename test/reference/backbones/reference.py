@@ -41,6 +41,7 @@ class Case:
         self.slices = config["featureSlices"]
         if self.backbone["dropout"] != 0:
             raise ValueError("the references run without dropout")
+
         self.weights = {}
         self.trainable = {}
         for name, w in self.data["weights"].items():
@@ -50,6 +51,7 @@ class Case:
             self.trainable[name] = w["trainable"]
         self.used = set()
         self.states = {}
+
         inputs = self.data["inputs"]
         self.E = torch.tensor(inputs["embeddings"], requires_grad=True)
         self.s = (
