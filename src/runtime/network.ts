@@ -241,6 +241,7 @@ export class HmdnNetwork implements Network {
           step.quantized,
           step.mask,
           this.drawResetRows(batch),
+          (codebook, reset) => this.optimizer.resetRows(codebook, reset),
         );
       }
       this.steps += 1;

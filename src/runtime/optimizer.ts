@@ -134,6 +134,24 @@ export class DenseOptimizer {
     });
   }
 
+  /**
+   * Resets the slots of the rows of `weight` where `rows` (bool `[rows]`)
+   * is true to their initial values, as for a freshly created row.
+   */
+  resetRows(weight: tf.Variable, rows: tf.Tensor1D): void {
+    const index = this.weights.findIndex((entry) => entry.variable === weight);
+    if (index < 0) return;
+    const fill =
+      this.optimizer.kind === "adagrad" ? this.optimizer.initialAccumulator : 0;
+    tf.tidy(() => {
+      const column = tf.reshape(rows, [-1, 1]);
+      for (const slot of this.perWeight[index]) {
+        const fresh = tf.fill(slot.shape, fill);
+        slot.assign(tf.where(tf.broadcastTo(column, slot.shape), fresh, slot));
+      }
+    });
+  }
+
   /** Frees the slots. */
   dispose(): void {
     for (const slot of this.slots.values()) slot.dispose();

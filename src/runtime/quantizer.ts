@@ -295,12 +295,15 @@ export class ResidualQuantizer {
    * EMA codebook (decay, Laplace smoothing) and dead-code resets.
    * `mask` `[B]` is 1 for rows that count, `resetRows` contains per codebook K
    * random row indices into the concatenated residuals of that codebook's
-   * levels (drawn on the host among the rows that count).
+   * levels (drawn on the host among the rows that count). `onReset`
+   * receives each codebook with its bool mask `[K]` of reset codes, so the
+   * optimizer can clear their slots in gradient mode.
    */
   updateStatistics(
     output: QuantizerOutput,
     mask: tf.Tensor1D,
     resetRows: Int32Array[],
+    onReset?: (codebook: tf.Variable, reset: tf.Tensor1D) => void,
   ): void {
     const K = this.size;
     const D = this.levels;
@@ -372,7 +375,6 @@ export class ResidualQuantizer {
           // A reset code starts with the average count, so it gets the same
           // grace period as the codes of the initial codebook.
           const fresh = tf.maximum(tf.div(tf.sum(bookCount), K), threshold);
-          // Limitation: in gradient mode a reset code keeps its optimizer slots.
           book = tf.where(deadColumn, replacement, book) as tf.Tensor2D;
           if (emaSum !== null) {
             emaSum = tf.where(
@@ -387,6 +389,7 @@ export class ResidualQuantizer {
             countRows[b],
           ) as tf.Tensor2D;
           resetsPerBook.push(tf.sum(tf.cast(dead, "float32")));
+          onReset?.(this.codebooks[b], dead as tf.Tensor1D);
         }
         if (book !== this.codebooks[b]) this.codebooks[b].assign(book);
         if (emaSum !== null) this.emaSums[b].assign(emaSum);

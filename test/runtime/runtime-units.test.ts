@@ -302,3 +302,29 @@ describe("batch checks", () => {
     network.dispose();
   });
 });
+
+describe("DenseOptimizer.resetRows", () => {
+  it("clears the Adam slots of the given rows only", async () => {
+    const { ParamRegistry } = await import("../../src/runtime/params.js");
+    const { DenseOptimizer } = await import("../../src/runtime/optimizer.js");
+    const registry = new ParamRegistry(new Random(1));
+    const codebook = registry.weight("codebook", [3, 2], "ones", false);
+    const optimizer = new DenseOptimizer(
+      { kind: "adam", lr: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      registry.trainable(),
+    );
+    const gradient = tf.ones([3, 2]);
+    optimizer.apply([gradient], 0.1, 1);
+    const rows = tf.tensor1d([false, true, false], "bool");
+    optimizer.resetRows(codebook, rows);
+    const m = Array.from(
+      optimizer.slots.get("optimizer/codebook/m")!.dataSync(),
+    );
+    expect(m.map((value) => Number(value.toFixed(6)))).toEqual([
+      0.1, 0.1, 0, 0, 0.1, 0.1,
+    ]);
+    tf.dispose([gradient, rows]);
+    optimizer.dispose();
+    registry.dispose();
+  });
+});
