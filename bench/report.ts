@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 type Json = Record<string, unknown>;
 
-/** What `bench/run.ts` writes to `bench/results/*.json`. */
+/** The results object `bench/run.ts` writes to `bench/results/*.json`. */
 export interface BenchResults {
   readonly date: string;
   readonly quick: boolean;

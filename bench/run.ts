@@ -1,9 +1,9 @@
 /**
  * The benchmark harness behind `npm run bench` (`-- --quick` for a short
  * run). Every training measurement runs in its own child process
- * (`train-child.ts`, `torch/bench.py`), and the systems take turns inside
- * each round, in an order that rotates from round to round, so slow drift
- * of the machine (other processes, thermal state) spreads over all of them.
+ * (`train-child.ts`, `torch/bench.py`). The systems take turns inside each
+ * round, in an order that rotates from round to round, so slow drift of
+ * the machine (other processes, thermal state) spreads over all of them.
  *
  * Writes `bench/results/<date>.json` and `bench/results/latest.json` and
  * regenerates `docs/performance.md`.
