@@ -9,8 +9,8 @@ import type { Source } from "../diagnostics/span.js";
 import { parseSpec } from "../parser/index.js";
 import { LoweringContext } from "./context.js";
 import { checkBlock } from "./decode.js";
-import { checkColumns, readHeader } from "./header.js";
-import type { ExperimentIr } from "./ir.js";
+import { checkColumns, checkModelColumns, readHeader } from "./header.js";
+import type { ExperimentIr, ModelIr } from "./ir.js";
 import { lowerDataset, lowerFeatures } from "./lower-data.js";
 import { lowerExperiment } from "./lower-experiment.js";
 import { lowerModel } from "./lower-model.js";
@@ -54,10 +54,23 @@ export interface CompileExperimentResult {
   readonly sources: ReadonlyMap<string, Source>;
 }
 
-/** Compiles one experiment of a spec file into IR, every variant a full model. */
+/** Options of `compileExperiment`. */
+export interface CompileExperimentOptions {
+  /** The experiment to compile; required when the file declares several. */
+  readonly experiment?: string;
+  /** Every run reads this CSV instead of its dataset's `source`. */
+  readonly dataOverride?: string;
+  /** Reads spec files; by default from disk. */
+  readonly readText?: ReadText;
+}
+
+/**
+ * Compiles one experiment of a spec file into IR, every run a full model.
+ * Like `compileModel`, a readable CSV header checks every column name.
+ */
 export async function compileExperiment(
   specPath: string,
-  options: { readonly experiment?: string; readonly readText?: ReadText } = {},
+  options: CompileExperimentOptions = {},
 ): Promise<CompileExperimentResult> {
   const { readText } = options;
   const program = await loadProgram([specPath], parseSpec, new Map(), readText);
@@ -72,7 +85,14 @@ export async function compileExperiment(
     sink.report,
   );
   if (ref === null) return { ...empty, diagnostics: sink.sorted() };
-  const ir = lowerExperiment(program, ref, sink.report);
+  const runs: [ModelIr, LoweringContext][] = [];
+  const ir = lowerExperiment(program, ref, sink.report, {
+    ...(options.dataOverride === undefined
+      ? {}
+      : { dataOverride: options.dataOverride }),
+    onModel: (model, context) => runs.push([model, context]),
+  });
+  for (const [model, context] of runs) await checkModelColumns(model, context);
   if (ir === null || sink.errors > 0)
     return { ...empty, diagnostics: sink.sorted() };
   assertValidIr(ir);
@@ -131,7 +151,13 @@ async function checkDeclaration(
   const context = new LoweringContext(sink.report);
   const body = mergedBody(program, ref, context.report);
   if (ref.declaration.keyword === "experiment") {
-    lowerExperiment(program, ref, sink.report);
+    const runs: [ModelIr, LoweringContext][] = [];
+    lowerExperiment(program, ref, sink.report, {
+      onModel: (model, modelContext) => runs.push([model, modelContext]),
+    });
+    for (const [model, modelContext] of runs) {
+      await checkModelColumns(model, modelContext);
+    }
     return;
   }
   if (body === null) return;

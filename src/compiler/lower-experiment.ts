@@ -14,7 +14,7 @@ import {
   type ExperimentVariantIr,
   type ModelIr,
 } from "./ir.js";
-import { lowerModel } from "./lower-model.js";
+import { lowerModel, type LowerOptions } from "./lower-model.js";
 import {
   mergedBody,
   resolveDeclaration,
@@ -33,11 +33,18 @@ interface Candidate {
   readonly declared: Place;
 }
 
+/** Options of `lowerExperiment`. */
+export interface ExperimentLowerOptions extends LowerOptions {
+  /** Called with every run's model and its lowering state, e.g. for column checks. */
+  readonly onModel?: (model: ModelIr, context: LoweringContext) => void;
+}
+
 /** Checks and lowers an experiment; `null` when it has errors. */
 export function lowerExperiment(
   program: Program,
   ref: DeclarationRef,
   report: (item: Diagnostic) => void,
+  options: ExperimentLowerOptions = {},
 ): ExperimentIr | null {
   const name = ref.declaration.name.name;
   const declared = { file: ref.file, span: ref.declaration.name.loc };
@@ -80,8 +87,10 @@ export function lowerExperiment(
         variantBody,
         candidate.declared,
         modelContext,
+        options,
       );
       if (model === null) return null;
+      options.onModel?.(model, modelContext);
       if (reportsGauc && model.evaluate.gaucBy === null) {
         context.report(
           diagnostic("HMD2039", {

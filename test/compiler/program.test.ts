@@ -5,7 +5,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { checkFiles, compileModel } from "../../src/compiler/index.js";
+import {
+  checkFiles,
+  compileExperiment,
+  compileModel,
+} from "../../src/compiler/index.js";
 import { writeSpecs } from "./helpers.js";
 
 describe("loadProgram", () => {
@@ -92,5 +96,21 @@ describe("compileModel", () => {
         "table.item_id",
       ]),
     );
+  });
+});
+
+describe("compileExperiment", () => {
+  it("checks every run's columns against the CSV header", async () => {
+    const dir = writeSpecs({
+      "e.hmdn":
+        'import "base.hmdn"\n' +
+        "model odd extends base { task watch { label watched } }\n" +
+        "experiment e { models base, odd }\n",
+    });
+    const result = await compileExperiment(path.join(dir, "e.hmdn"));
+    expect(result.ir).toBeNull();
+    expect(result.diagnostics.map((item) => item.message)).toEqual([
+      "column `watched` of task `watch` is not in the header of `tiny.csv`",
+    ]);
   });
 });
