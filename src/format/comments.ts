@@ -87,8 +87,8 @@ function placeComment(
         : "trailing";
     moved.set(owner, target);
   }
-  const block = owner === null ? null : blockAfter(owner, comment);
   if (owner === null) return false;
+  const block = blockAfter(owner, comment);
   if (target === "after-brace" && block !== null) {
     util.addDanglingComment(block, comment, AFTER_BRACE);
   } else if (target === "leading" || owner.kind === "Import") {

@@ -215,24 +215,21 @@ function printBlock(path: AstPath<Block>, options: Options, print: Print): Doc {
     (comment) => comment.marker === AFTER_BRACE,
   );
   const dangling = printDanglingComments(path, options);
+  const entries = printEntries(path, text, print);
   if (
-    block.entries.length === 0 &&
+    entries.length === 0 &&
     dangling.length === 0 &&
     afterBrace.length === 0
   ) {
     return "{}";
   }
-  const entries: Doc[] = [];
-  path.each((child) => {
-    entries.push(print(child as AstPath<Node>));
-    if (child.isLast) return;
-    // Two spaces between entries on one line, a line break otherwise.
-    entries.push(ifBreak("", " "), line);
-    if (util.isNextLineEmpty(text, (child.node as Node).loc.end))
-      entries.push(softline);
-  }, "entries" as never);
+
   // The first comment after `{` stays on its line, later ones get their own.
   const [first, ...moreAfterBrace] = afterBrace;
+  const opening =
+    first === undefined
+      ? []
+      : [" ", first.text, first.block ? "" : breakParent];
   const sections: Doc[] = moreAfterBrace.map((comment) => comment.text);
   if (entries.length > 0) sections.push(entries);
   sections.push(...dangling);
@@ -244,10 +241,7 @@ function printBlock(path: AstPath<Block>, options: Options, print: Print): Doc {
           indent([line, join(hardline, sections)]),
           forceBreak ? breakParent : "",
         ];
-  const opening =
-    first === undefined
-      ? []
-      : [" ", first.text, first.block ? "" : breakParent];
+
   const writtenOnOneLine = !util.hasNewlineInRange(
     text,
     block.loc.start,
@@ -256,6 +250,24 @@ function printBlock(path: AstPath<Block>, options: Options, print: Print): Doc {
   return group(["{", ...opening, ...inside, line, "}"], {
     shouldBreak: !writtenOnOneLine,
   });
+}
+
+/**
+ * The entries of a block with their separators: two spaces when the block
+ * fits on one line, a line break otherwise, and a blank line where the
+ * source had one or more.
+ */
+function printEntries(path: AstPath<Block>, text: string, print: Print): Doc[] {
+  const entries: Doc[] = [];
+  path.each((child) => {
+    entries.push(print(child as AstPath<Node>));
+    if (child.isLast) return;
+    entries.push(ifBreak("", " "), line);
+    if (util.isNextLineEmpty(text, (child.node as Node).loc.end)) {
+      entries.push(softline);
+    }
+  }, "entries" as never);
+  return entries;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   type NameKind,
   type ValueType,
 } from "../compiler/index.js";
-import type { Call, Entry, Node } from "../parser/ast.js";
+import type { Entry } from "../parser/ast.js";
 import { DECLARATION_KEYWORDS, KEYWORDS } from "../parser/index.js";
 import type { Analysis, DeclaredName } from "./analysis.js";
 import {
@@ -37,9 +37,11 @@ export function completionsAt(
   if (entry === null) return keyCompletions(context);
   const key = keyOf(context, entry);
   if (key === undefined || key.named === true) return [];
-  const call = innermostCall(chain, offset);
-  if (call !== null)
+  const call = openCall(text, entry.loc.start, offset);
+  if (call !== null) {
     return argumentCompletions(analysis, key, call, text, offset);
+  }
+
   return key.type === undefined ? [] : valueCompletions(analysis, key.type);
 }
 
@@ -59,6 +61,9 @@ function entryAt(
   }
   if (previous === null || offset <= previous.key.loc.end) return null;
   if (offset <= previous.loc.end) return previous;
+  // A value cut short by a syntax error, as in `gauc(by: `, ends the
+  // entry's span early; the open bracket still puts the cursor inside it.
+  if (openBrackets(text, previous.loc.start, offset) > 0) return previous;
   const gap = text.slice(previous.loc.end, offset);
   if (gap.includes("\n") || previous.block !== null) return null;
   const awaitingValue =
@@ -66,12 +71,46 @@ function entryAt(
   return awaitingValue ? previous : null;
 }
 
-function innermostCall(chain: readonly Node[], offset: number): Call | null {
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const node = chain[i];
-    if (node.kind === "Call" && offset > node.callee.loc.end) return node;
+/** A call whose `(` is open at the cursor: its name and the argument names given. */
+interface OpenCall {
+  readonly callee: string;
+  readonly given: ReadonlySet<string>;
+}
+
+/** Counts the brackets opened and not closed in `text[start, end)`. */
+function openBrackets(text: string, start: number, end: number): number {
+  let depth = 0;
+  for (const character of text.slice(start, end)) {
+    if (character === "(" || character === "[") depth++;
+    if ((character === ")" || character === "]") && depth > 0) depth--;
   }
-  return null;
+  return depth;
+}
+
+/**
+ * Finds the call whose parenthesis is open at `offset`, reading the text of
+ * the entry because a call cut short by a syntax error is missing from the
+ * AST or ends early there.
+ */
+function openCall(
+  text: string,
+  start: number,
+  offset: number,
+): OpenCall | null {
+  const open: number[] = [];
+  for (let i = start; i < offset; i++) {
+    if (text[i] === "(") open.push(i);
+    if (text[i] === ")") open.pop();
+  }
+  const parenthesis = open[open.length - 1];
+  if (parenthesis === undefined) return null;
+  const callee = /([A-Za-z_]\w*)\s*$/.exec(text.slice(start, parenthesis));
+  if (callee === null) return null;
+  const inside = text.slice(parenthesis + 1, offset);
+  const given = new Set(
+    [...inside.matchAll(/([A-Za-z_]\w*)\s*:/g)].map((match) => match[1]),
+  );
+  return { callee: callee[1], given };
 }
 
 function topLevelCompletions(
@@ -113,14 +152,12 @@ function keyCompletions(context: BlockContext): CompletionItem[] {
 function argumentCompletions(
   analysis: Analysis,
   key: KeySignature,
-  call: Call,
+  call: OpenCall,
   text: string,
   offset: number,
 ): CompletionItem[] {
   const option =
-    key.type === undefined
-      ? undefined
-      : findCallOption(key.type, call.callee.name);
+    key.type === undefined ? undefined : findCallOption(key.type, call.callee);
   if (option === undefined) return [];
   const argumentStart = Math.max(
     text.lastIndexOf("(", offset - 1),
@@ -135,11 +172,8 @@ function argumentCompletions(
       ? []
       : valueCompletions(analysis, argument.type);
   }
-  const given = new Set(
-    call.args.flatMap((item) => (item.name === null ? [] : [item.name.name])),
-  );
   return option.args
-    .filter((argument) => !given.has(argument.name))
+    .filter((argument) => !call.given.has(argument.name))
     .map((argument) => ({
       label: argument.name,
       kind: CompletionItemKind.Field,

@@ -267,6 +267,18 @@ describe("language server requests", () => {
     );
   });
 
+  it("completes the argument names of a call", async () => {
+    const dataUri = fileUri(dataPath);
+    const text = dataText.replace("adam(lr: 1e-3)", "adam()");
+    await client.nextDiagnostics(dataUri, await open(dataUri, text));
+    const items = await client.request<Item[]>("textDocument/completion", {
+      textDocument: { uri: dataUri },
+      position: positionOf(text, "adam()", "adam(".length),
+    });
+    expect(items.map((item) => item.label)).toContain("lr");
+    await close(dataUri);
+  });
+
   it("goes to the definition of a base model", async () => {
     await replace(uri(), modelText);
     const locations = await client.request<Location[]>(
