@@ -46,7 +46,7 @@ import {
   Variant,
 } from "./tokens.js";
 
-const { CstParser, tokenMatcher } = chevrotain;
+const { CstParser, EOF, tokenMatcher } = chevrotain;
 
 /**
  * Entry keys whose first value names something (`categorical user_id`,
@@ -327,6 +327,33 @@ export class SpecParser extends CstParser {
     );
   }
 
+  /**
+   * Chooses the token type to resynchronize to after an error. Chevrotain
+   * scans ahead for a token in the follow sets of every rule on the stack
+   * and returns the first matching type, outer rules first. A stray
+   * category of an outer block then wins over the concrete `)` or `,` that
+   * the inner call expects, and the whole call is abandoned. This override
+   * prefers the token's own type when a follow set names it, so recovery
+   * stays in the innermost rule that can use the token.
+   *
+   * Like `tryInRepetitionRecovery`, this overrides an internal method of
+   * Chevrotain 11; the parser tests cover it.
+   */
+  findReSyncTokenType(): TokenType {
+    const follows = (
+      CstParser.prototype as unknown as RecoveryInternals
+    ).flattenFollowSet.call(this);
+    for (let k = 1; ; k++) {
+      const token: IToken = this.LA(k);
+      if (follows.includes(token.tokenType)) return token.tokenType;
+      const category = follows.find((type) => tokenMatcher(token, type));
+      if (category !== undefined) return category;
+      // The end of input is always in the follow set of the top rule, so
+      // the scan stops there at the latest.
+      if (token.tokenType === EOF) return EOF;
+    }
+  }
+
   private startsLine(): boolean {
     const previous: IToken = this.LA(0);
     const next: IToken = this.LA(1);
@@ -357,6 +384,7 @@ export class SpecParser extends CstParser {
 
 /** The internal recovery method `SpecParser` wraps. */
 interface RecoveryInternals {
+  flattenFollowSet(this: SpecParser): TokenType[];
   tryInRepetitionRecovery(
     this: SpecParser,
     grammarRule: () => void,
