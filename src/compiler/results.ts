@@ -5,7 +5,7 @@ import type { Source } from "../diagnostics/span.js";
 import type { IrSpanTable, ModelIr } from "./ir.js";
 import type { ReadText } from "./program.js";
 
-/** What `compileModel` returns; `ir` is `null` when there are errors. */
+/** The result of `compileModel`; `ir` is `null` when there are errors. */
 export interface CompileModelResult {
   readonly ir: ModelIr | null;
   /** Sorted by file and position, without repeats. */

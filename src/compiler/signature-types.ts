@@ -14,7 +14,7 @@ export type SettingValue =
   | readonly SettingValue[]
   | { readonly [key: string]: SettingValue };
 
-/** What one value of a key may be. */
+/** The type of one value of a key. */
 export type ValueType =
   | {
       readonly t: "int";
@@ -49,7 +49,7 @@ export type ValueType =
   /** The value, or `none` for "not set" (decoded as `null`). */
   | { readonly t: "nullable"; readonly of: ValueType };
 
-/** What a `name` value refers to. */
+/** The kind of declaration or column a `name` value refers to. */
 export type NameKind =
   | "column"
   | "feature"
@@ -96,9 +96,9 @@ export interface KeySignature {
     | ((value: SettingValue) => BlockSignature | null);
   readonly blockRequired?: boolean;
   readonly required?: boolean;
-  /** The value when the key is absent; absent means "no value" unless `defaultDoc` says more. */
+  /** The value when the key is absent; without it the key has no value, unless `defaultDoc` describes a computed one. */
   readonly default?: SettingValue;
-  /** How docs state a default the compiler computes (`the group's embedding`). */
+  /** The docs' wording of a default the compiler computes (`the group's embedding`). */
   readonly defaultDoc?: string;
 }
 

@@ -465,7 +465,7 @@ export const backboneKinds = [
 /** A backbone kind. */
 export type BackboneKind = (typeof backboneKinds)[number];
 
-/** Which hierarchy uses each backbone supports; the first is the default. */
+/** The hierarchy uses each backbone supports; the first is the default. */
 export const hierarchyUses: Readonly<Record<BackboneKind, readonly string[]>> =
   {
     shared_bottom: ["modulate", "off"],
@@ -1031,7 +1031,7 @@ export const declarationSignatures = {
   experiment: experimentSignature,
 } as const;
 
-/** Every block signature, for "wrong block" messages and the docs. */
+/** Lists every block signature, for "wrong block" messages and the docs. */
 export function allSignatures(): BlockSignature[] {
   const seen = new Set<BlockSignature>();
   const visit = (signature: BlockSignature): void => {

@@ -22,7 +22,7 @@ export class DiagnosticSink {
     if (item.severity === "error") this.errors++;
   };
 
-  /** The diagnostics by file and position. */
+  /** Returns the diagnostics sorted by file and position. */
   sorted(): Diagnostic[] {
     return uniqueSorted([...this.items.values()]);
   }
@@ -37,10 +37,9 @@ export function uniqueSorted(items: readonly Diagnostic[]): Diagnostic[] {
     seen.add(key);
     return true;
   });
-  return unique.sort(
-    (a, b) =>
-      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-      a.span.start - b.span.start ||
-      a.code.localeCompare(b.code),
-  );
+  return unique.sort((a, b) => {
+    if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+    if (a.span.start !== b.span.start) return a.span.start - b.span.start;
+    return a.code.localeCompare(b.code);
+  });
 }

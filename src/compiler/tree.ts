@@ -74,7 +74,7 @@ function explode(entry: Entry, file: string): TreeEntry[] {
   return entry.values.map((value) => ({ ...base, values: [value] }));
 }
 
-/** The child name of a named entry, or `null` when the first value is no identifier. */
+/** Returns the child name of a named entry, or `null` when the first value is no identifier. */
 export function childName(entry: TreeEntry): string | null {
   const first = entry.values[0];
   return first !== undefined && first.kind === "Identifier" ? first.name : null;
@@ -91,7 +91,7 @@ function identity(entry: TreeEntry): string {
     : entry.key;
 }
 
-/** The source text of values, for comparing `backbone mmoe` with `backbone ple`. */
+/** Renders values without spans, for comparing `backbone mmoe` with `backbone ple`. */
 function valueText(values: readonly Value[]): string {
   return JSON.stringify(values, (key, value: unknown) =>
     key === "loc" || key === "raw" ? undefined : value,
@@ -99,11 +99,11 @@ function valueText(values: readonly Value[]): string {
 }
 
 /**
- * Merges `child` over `parent`: a property replaces; a named child merges
- * with the same-named one; a block merges with the parent's block when
- * both have one and their values are equal (`backbone mmoe` over
- * `backbone mmoe`), and replaces it otherwise (`hierarchy off`, another
- * backbone kind). New entries keep their order after the parent's.
+ * Merges `child` over `parent`. A property replaces the parent's, and a
+ * named child merges with the same-named one. A block merges with the
+ * parent's block when both have one and their values are equal
+ * (`backbone mmoe` over `backbone mmoe`), and replaces it otherwise
+ * (`hierarchy off`, another backbone kind). New entries follow the parent's.
  */
 export function mergeBlocks(parent: TreeBlock, child: TreeBlock): TreeBlock {
   const entries = [...parent.entries];

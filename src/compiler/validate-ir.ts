@@ -179,7 +179,7 @@ export function brokenReferences(ir: ModelIr | ExperimentIr): string[] {
   return referenceProblems(ir, "").map((problem) => problem.message);
 }
 
-/** The broken references of an IR, each with the JSON pointer of the name. */
+/** Lists the broken references of an IR, each with the JSON pointer of the name. */
 function referenceProblems(
   ir: ModelIr | ExperimentIr,
   at: string,
