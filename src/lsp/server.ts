@@ -57,7 +57,7 @@ export function startServer(connection: Connection): void {
       return cached.analysis;
     }
     const analysis = Analysis.run(
-      fileURLToPath(document.uri),
+      documentPath(document.uri),
       document.version,
       document.getText(),
     );
@@ -88,7 +88,7 @@ export function startServer(connection: Connection): void {
 
   const analyzeDependents = (changed: string): void => {
     scheduler.request(changed);
-    const changedFile = fileURLToPath(changed);
+    const changedFile = documentPath(changed);
     for (const document of documents.all()) {
       if (document.uri === changed) continue;
       const cached = latest.get(document.uri);
@@ -107,12 +107,12 @@ export function startServer(connection: Connection): void {
   }));
 
   documents.onDidChangeContent(({ document }) => {
-    overlay.set(fileURLToPath(document.uri), document.getText());
+    overlay.set(documentPath(document.uri), document.getText());
     analyzeDependents(document.uri);
   });
 
   documents.onDidClose(({ document }) => {
-    overlay.delete(fileURLToPath(document.uri));
+    overlay.delete(documentPath(document.uri));
     latest.delete(document.uri);
     const stale = [document.uri, ...(publishedFor.get(document.uri) ?? [])];
     publishedFor.delete(document.uri);
@@ -165,6 +165,18 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+/**
+ * The file path of a document. A document that is not a file yet (VS Code's
+ * `untitled:Untitled-1`) gets a path in the working directory, so that its
+ * imports resolve from there.
+ */
+function documentPath(uri: string): string {
+  if (uri.startsWith("file:")) return fileURLToPath(uri);
+  return path.resolve(
+    decodeURIComponent(uri.replace(/^[A-Za-z][\w+.-]*:/, "")),
+  );
 }
 
 /**

@@ -138,6 +138,15 @@ describe("language server over JSON-RPC", () => {
     expect(cleared.diagnostics).toEqual([]);
   });
 
+  it("checks a document that is not saved to a file yet", async () => {
+    const uri = "untitled:Untitled-1";
+    const version = await open(uri, "model m {\n  backbone mmoee\n}\n");
+    const published = await client.nextDiagnostics(uri, version);
+    const messages = published.diagnostics.map((item) => item.message);
+    expect(messages.some((message) => message.includes("`mmoee`"))).toBe(true);
+    await close(uri);
+  });
+
   it("updates diagnostics on every change", async () => {
     const uri = fileUri(modelPath);
     await client.nextDiagnostics(uri, await open(uri, modelText));
