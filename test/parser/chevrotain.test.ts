@@ -34,4 +34,18 @@ describe("chevrotain loader", () => {
     }
     expect(chevrotain.EOF.name).toBe("EOF");
   });
+
+  it("still has the internal recovery methods the parser overrides", () => {
+    const prototype = chevrotain.CstParser.prototype as unknown as Record<
+      string,
+      unknown
+    >;
+    for (const name of [
+      "tryInRepetitionRecovery",
+      "findReSyncTokenType",
+      "flattenFollowSet",
+    ]) {
+      expect(typeof prototype[name], name).toBe("function");
+    }
+  });
 });
