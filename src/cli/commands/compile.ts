@@ -37,7 +37,12 @@ options:
   --model NAME      the model to compile; required when the file declares
                     more than one
   -o, --out DIR     output folder (default: the current folder)
-  --emit FORMAT     what to write: \`ir\` (default)
+  --emit FORMAT     what to write: \`ir\` (default), or \`tfjs\`: the IR plus
+                    an initialised TensorFlow.js model in DIR/<model>.tfjs/
+                    and the vocabularies it was sized from in
+                    DIR/<model>.preprocessing.json (reads the training split)
+  --data FILE       with \`--emit tfjs\`: read this CSV instead of the
+                    dataset's source
   --format FORMAT   \`human\` (default) or \`json\` (diagnostics, output path
                     and summary as one JSON object on stdout)
   -h, --help        show this help
@@ -51,13 +56,38 @@ options:
 const emitters: Readonly<
   Record<string, (ir: ModelIr, dir: string) => Promise<string[]>>
 > = {
-  ir: async (ir, dir) => [
-    await writeAtomically(
-      path.join(dir, `${ir.name}.ir.json`),
-      `${JSON.stringify(ir, null, 2)}\n`,
-    ),
-  ],
+  ir: async (ir, dir) => [await writeIr(ir, dir)],
+  tfjs: async (ir, dir) => {
+    // The tables are sized by the vocabularies, so the training split is
+    // read once, exactly as `hmdnc train` reads it, before anything is
+    // written: a data error leaves no output behind.
+    const { fitPreprocessing, serializePreprocessing } = await import(
+      "../../runtime/data/index.js"
+    );
+    const { writeInitialModel } = await import("../../runtime/export.js");
+    const preprocessing = await fitPreprocessing(ir);
+    const written = [await writeIr(ir, dir)];
+    written.push(
+      await writeAtomically(
+        path.join(dir, `${ir.name}.preprocessing.json`),
+        serializePreprocessing(preprocessing),
+      ),
+    );
+    const modelDir = path.join(dir, `${ir.name}.tfjs`);
+    await writeInitialModel(ir, preprocessing, modelDir, {
+      log: (message) => process.stderr.write(`${message}\n`),
+    });
+    written.push(path.join(modelDir, "model.json"));
+    return written;
+  },
 };
+
+function writeIr(ir: ModelIr, dir: string): Promise<string> {
+  return writeAtomically(
+    path.join(dir, `${ir.name}.ir.json`),
+    `${JSON.stringify(ir, null, 2)}\n`,
+  );
+}
 
 /** Writes to a temporary file in the same folder, then renames it into place. */
 async function writeAtomically(file: string, text: string): Promise<string> {
@@ -100,6 +130,7 @@ async function run(args: readonly string[]): Promise<number> {
   let spec: string;
   let options: {
     model?: string;
+    data?: string;
     out: string;
     emit: string;
     format: "human" | "json";
@@ -109,6 +140,7 @@ async function run(args: readonly string[]): Promise<number> {
       model: { type: "string" },
       out: { type: "string", short: "o" },
       emit: { type: "string" },
+      data: { type: "string" },
       format: { type: "string" },
     });
     if (parsed.positionals.length !== 1) {
@@ -127,6 +159,7 @@ async function run(args: readonly string[]): Promise<number> {
     }
     options = {
       model: parsed.values.model as string | undefined,
+      data: parsed.values.data as string | undefined,
       out: (parsed.values.out as string | undefined) ?? ".",
       emit,
       format: formatFlag(parsed.values.format),
@@ -135,10 +168,20 @@ async function run(args: readonly string[]): Promise<number> {
     return usageFailure(error, "compile");
   }
 
-  const result = await compileModel(spec, { model: options.model });
+  const result = await compileModel(spec, {
+    model: options.model,
+    dataOverride: options.data,
+  });
   const ir = result.ir;
-  const written =
-    ir === null ? [] : await emitters[options.emit](ir, options.out);
+  let written: string[] = [];
+  try {
+    if (ir !== null) written = await emitters[options.emit](ir, options.out);
+  } catch (error) {
+    const { reportUserError } = await import("../training-cli.js");
+    const code = reportUserError(error, "compile");
+    if (code === null) throw error;
+    return code;
+  }
   const summary = ir === null ? [] : inferShapes(ir);
   if (options.format === "json") {
     const diagnostics = diagnosticsToJson(result.diagnostics, result.sources);
