@@ -15,7 +15,7 @@ import type { PositionMap } from "./positions.js";
 import { blockContexts, keyOf, nodesAt } from "./syntax-tree.js";
 
 /**
- * Builds the hover of a position: on an entry key, the key's documentation
+ * Builds the hover of a position: on an entry's key or value, the key's documentation
  * and the inferred output shape and parameter count of every block the
  * entry defines; on a model's name, the summary of the whole model.
  */
@@ -41,9 +41,8 @@ export async function hoverAt(
     );
   }
 
-  const entryIndex = chain.findIndex(
-    (node, index) => node.kind === "Entry" && chain[index + 1] === node.key,
-  );
+  // The innermost entry around the cursor, on its key or one of its values.
+  const entryIndex = chain.findLastIndex((node) => node.kind === "Entry");
   if (entryIndex < 0) return null;
   const entry = chain[entryIndex] as Entry;
   const contexts = blockContexts(chain.slice(0, entryIndex + 1));

@@ -223,6 +223,19 @@ describe("language server requests", () => {
     expect(text).toContain("| gates | [B, 4] | P x 260 |");
   });
 
+  it("shows the same shapes on a value", async () => {
+    const hover = await client.request<{ contents: { value: string } } | null>(
+      "textDocument/hover",
+      {
+        textDocument: { uri: uri() },
+        position: positionOf(modelText, "backbone mmoe", "backbone m".length),
+      },
+    );
+    expect(hover?.contents.value ?? "").toContain(
+      "| 4 experts | [B, 32] | 24,960 |",
+    );
+  });
+
   it("shows the model summary on a model name", async () => {
     const hover = await client.request<{ contents: { value: string } } | null>(
       "textDocument/hover",
