@@ -15,8 +15,12 @@ const { LanguageClient } = require("vscode-languageclient/node");
 /** @type {LanguageClient | undefined} */
 let client;
 
-/** Creates a client from the current `hmdn.server.*` settings. */
-function createClient() {
+/**
+ * Creates a client from the current `hmdn.server.*` settings.
+ *
+ * @param {vscode.FileSystemWatcher} watcher reports `.hmdn` files changed on disk
+ */
+function createClient(watcher) {
   const settings = vscode.workspace.getConfiguration("hmdn.server");
   const command = settings.get("command", "hmdnc");
   const leadingArgs = settings.get("args", []);
@@ -28,9 +32,7 @@ function createClient() {
   };
   const clientOptions = {
     documentSelector: [{ language: "hmdn" }],
-    synchronize: {
-      fileEvents: vscode.workspace.createFileSystemWatcher("**/*.hmdn"),
-    },
+    synchronize: { fileEvents: watcher },
   };
   return new LanguageClient(
     "hmdn",
@@ -46,15 +48,18 @@ function createClient() {
  * @param {vscode.ExtensionContext} context
  */
 async function activate(context) {
+  // One watcher for every client, so a restart does not leave one behind.
+  const watcher = vscode.workspace.createFileSystemWatcher("**/*.hmdn");
+  context.subscriptions.push(watcher);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration("hmdn.server")) return;
       if (client !== undefined) await client.stop();
-      client = createClient();
+      client = createClient(watcher);
       await client.start();
     }),
   );
-  client = createClient();
+  client = createClient(watcher);
   await client.start();
 }
 
