@@ -10,7 +10,9 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import { command } from "../../src/cli/commands/fmt.js";
 
 import { repositoryRoot } from "./spec-files.js";
 
@@ -19,7 +21,8 @@ const FORMATTED = "model m {\n  a 1\n}\n";
 const UNFORMATTED = "model m {a 1}\n\n\n";
 const BROKEN = "model m {\n  a 1\n";
 
-function hmdnc(args: readonly string[]) {
+/** Runs `hmdnc ARGS` in a child process, through tsx on the sources. */
+function spawnHmdnc(args: readonly string[]) {
   const result = spawnSync(
     process.execPath,
     ["--import", "tsx", entry, ...args],
@@ -35,6 +38,32 @@ function hmdnc(args: readonly string[]) {
     stdout: result.stdout,
     stderr: result.stderr,
   };
+}
+
+/**
+ * Runs `hmdnc fmt ARGS` in this process, capturing its output; a child
+ * process per case would cost a second each.
+ */
+async function hmdnc(args: readonly string[]) {
+  const [name, ...rest] = args;
+  expect(name).toBe("fmt");
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  try {
+    const status = await command.run(rest);
+    return { status, stdout: stdout.join(""), stderr: stderr.join("") };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 }
 
 let directory: string;
@@ -55,7 +84,7 @@ const read = (name: string) => readFile(path.join(directory, name), "utf8");
 
 describe("hmdnc fmt", () => {
   it("lists unformatted files with --check", async () => {
-    const result = hmdnc(["fmt", "--check", directory]);
+    const result = await hmdnc(["fmt", "--check", directory]);
     expect(result.status).toBe(1);
     expect(result.stdout).toBe(
       `would reformat ${path.join(directory, "messy.hmdn")}\n` +
@@ -65,7 +94,7 @@ describe("hmdnc fmt", () => {
   });
 
   it("formats files in place", async () => {
-    const result = hmdnc(["fmt", directory]);
+    const result = await hmdnc(["fmt", directory]);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(
       `formatted ${path.join(directory, "messy.hmdn")}\nformatted 1 of 2 files\n`,
@@ -75,7 +104,7 @@ describe("hmdnc fmt", () => {
   });
 
   it("keeps the file mode and leaves no temp file", async () => {
-    hmdnc(["fmt", directory]);
+    await hmdnc(["fmt", directory]);
     const mode = (await stat(path.join(directory, "messy.hmdn"))).mode & 0o777;
     expect(mode).toBe(0o640);
     expect((await readdir(directory)).sort()).toEqual([
@@ -84,8 +113,8 @@ describe("hmdnc fmt", () => {
     ]);
   });
 
-  it("passes --check on formatted files", () => {
-    const result = hmdnc([
+  it("passes --check on formatted files", async () => {
+    const result = await hmdnc([
       "fmt",
       "--check",
       path.join(directory, "clean.hmdn"),
@@ -96,7 +125,7 @@ describe("hmdnc fmt", () => {
 
   it("leaves a file with syntax errors untouched", async () => {
     await writeFile(path.join(directory, "broken.hmdn"), BROKEN);
-    const result = hmdnc(["fmt", directory]);
+    const result = await hmdnc(["fmt", directory]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^error\[HMD1\d{3}\]/);
     expect(result.stderr).toContain(
@@ -106,16 +135,16 @@ describe("hmdnc fmt", () => {
     expect(await read("messy.hmdn")).toBe("model m { a 1 }\n");
   });
 
-  it("rejects a missing path", () => {
-    const result = hmdnc(["fmt", path.join(directory, "absent")]);
+  it("rejects a missing path", async () => {
+    const result = await hmdnc(["fmt", path.join(directory, "absent")]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
       `error: \`${path.join(directory, "absent")}\` not found\n`,
     );
   });
 
-  it("rejects a call without paths", () => {
-    const result = hmdnc(["fmt"]);
+  it("rejects a call without paths", async () => {
+    const result = await hmdnc(["fmt"]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
       "missing the files or directories to format",
@@ -123,7 +152,8 @@ describe("hmdnc fmt", () => {
   });
 
   it("finds the shipped specs formatted", () => {
-    const result = hmdnc(["fmt", "--check", "specs"]);
+    // End to end, through the command-line entry in a child process.
+    const result = spawnHmdnc(["fmt", "--check", "specs"]);
     expect(result.stdout).toMatch(/^\d+ files already formatted\n$/);
     expect(result.status).toBe(0);
   });
