@@ -35,7 +35,10 @@ export async function formatSpec(
   const parsed = parseSpec(text, path);
   const errors = blockingDiagnostics(parsed.diagnostics);
   if (errors.length > 0) return { ok: false, diagnostics: errors };
-  const formatted = await formatAst(parsed.ast, parsed.source.text, path);
+  // `Source` strips a byte order mark before parsing; the file keeps it.
+  const mark = text.charCodeAt(0) === 0xfeff ? "\ufeff" : "";
+  const formatted =
+    mark + (await formatAst(parsed.ast, parsed.source.text, path));
   return { ok: true, formatted, changed: formatted !== text };
 }
 

@@ -218,6 +218,11 @@ describe("formatter layout", () => {
     ],
     ["formats an empty file as empty", "\n\n", ""],
     [
+      "keeps a byte order mark",
+      "\ufeffmodel m {a 1}\n",
+      "\ufeffmodel m { a 1 }\n",
+    ],
+    [
       "keeps a file of comments only",
       "// one\n\n\n/* two */\n",
       "// one\n\n/* two */\n",
