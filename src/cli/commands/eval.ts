@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type { Command } from "../main.js";
 import { renderMetricsReport } from "../table.js";
 import { parseFlags, reportUserError, UsageError } from "../training-cli.js";
+import type { CodeAgreement } from "../../runtime/train/codes.js";
 
 const help = `usage: hmdnc eval <run-dir> [--data FILE] [options]
 
@@ -17,6 +18,10 @@ options:
                        label,score,scenario,group (group: the GAUC group id)
   --metrics FILE       where to write the metrics JSON
                        (default: <run-dir>/eval-metrics.json)
+  --codes-against COL  print how well the quantizer codes agree with the
+                       file's column COL (normalised mutual information per
+                       level, of the level's code and of the codes up to
+                       it); repeat or separate columns with commas
   --backend NAME       tfjs backend: tensorflow, wasm or cpu
   --quiet              print only the metrics table
 `;
@@ -43,6 +48,7 @@ async function evaluate(args: readonly string[]): Promise<number> {
     predictions: { type: "string" },
     metrics: { type: "string" },
     backend: { type: "string" },
+    "codes-against": { type: "string", multiple: true },
     quiet: { type: "boolean" },
   });
   if (positionals.length !== 1) {
@@ -58,6 +64,11 @@ async function evaluate(args: readonly string[]): Promise<number> {
   const dataPath = path.resolve(
     values.data ?? readRun(runDir).settings.dataPath,
   );
+  const raw = values["codes-against"] as string[] | string | undefined;
+  const against = (raw === undefined ? [] : [raw].flat())
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0);
   const result = await evaluateRun({
     runDir,
     dataPath,
@@ -66,6 +77,7 @@ async function evaluate(args: readonly string[]): Promise<number> {
       : { predictionsPath: values.predictions }),
     ...(values.metrics === undefined ? {} : { metricsPath: values.metrics }),
     ...(values.backend === undefined ? {} : { backend: values.backend }),
+    ...(against.length === 0 ? {} : { codesAgainst: against }),
     log: (message) => {
       if (values.quiet !== true) process.stderr.write(`${message}\n`);
     },
@@ -80,5 +92,24 @@ async function evaluate(args: readonly string[]): Promise<number> {
   process.stdout.write(
     `${lines.join("\n")}\n${renderMetricsReport(result.metrics)}`,
   );
+  for (const agreement of result.codes) {
+    process.stdout.write(renderCodeAgreement(agreement));
+  }
   return 0;
+}
+
+/** Formats one column's code agreement as a small table. */
+function renderCodeAgreement(agreement: CodeAgreement): string {
+  const header = `codes against ${agreement.column} (${agreement.distinctValues} values, ${agreement.rows} rows)`;
+  const rows = agreement.levels.map((level) =>
+    [
+      `L${level.level}`.padEnd(5),
+      level.code.toFixed(4).padStart(8),
+      level.prefix.toFixed(4).padStart(11),
+      String(level.distinctCodes).padStart(5),
+    ].join("  "),
+  );
+  return ["", header, `level  nmi(c_d)  nmi(c_1..d)  codes`, ...rows, ""].join(
+    "\n",
+  );
 }

@@ -10,6 +10,12 @@ import { writeJsonAtomic } from "./files.js";
 import { csvField } from "../experiment/summary.js";
 import type { RunMetrics } from "./report.js";
 import { readRun, RunDirectoryError } from "./run.js";
+import {
+  codeAgreement,
+  CodeCollector,
+  readColumnsAtLines,
+  type CodeAgreement,
+} from "./codes.js";
 
 /** Options of `evaluateRun`. */
 export interface EvaluateRunOptions {
@@ -21,6 +27,11 @@ export interface EvaluateRunOptions {
   /** The metrics file to write; `<runDir>/eval-metrics.json` by default. */
   readonly metricsPath?: string;
   readonly backend?: string;
+  /**
+   * Columns of the file to compare the quantizer codes with (normalised
+   * mutual information per level); the model must have a hierarchy.
+   */
+  readonly codesAgainst?: readonly string[];
   readonly log: Logger;
 }
 
@@ -30,6 +41,8 @@ export interface EvaluateRunResult {
   readonly metricsPath: string;
   /** Rows written to the predictions file (0 without one). */
   readonly predictionRows: number;
+  /** One entry per `codesAgainst` column, in that order (empty without). */
+  readonly codes: readonly CodeAgreement[];
 }
 
 /**
@@ -64,8 +77,16 @@ export async function evaluateRun(
     // Inference never reads the learning-rate schedule; any length will do.
     totalSteps: 1,
   });
+  const against = options.codesAgainst ?? [];
+  if (against.length > 0 && ir.hierarchy === null) {
+    network.dispose();
+    throw new RunDirectoryError(
+      `${options.runDir} trained a model without a hierarchy, so it has no codes to compare with ${against.join(", ")}`,
+    );
+  }
   try {
     network.setState(readStateDirectory(finalDir));
+    const collector = against.length > 0 ? new CodeCollector(network) : null;
     const predictions =
       options.predictionsPath === undefined
         ? null
@@ -82,6 +103,7 @@ export async function evaluateRun(
         (item, scores) => {
           rows += item.batch.size;
           predictions?.add(item, scores);
+          collector?.add(item);
         },
       );
       predictions?.commit();
@@ -101,7 +123,27 @@ export async function evaluateRun(
     const metricsPath =
       options.metricsPath ?? path.join(options.runDir, "eval-metrics.json");
     writeJsonAtomic(metricsPath, metrics);
-    return { metrics, metricsPath, predictionRows: predictions?.rows ?? 0 };
+    const codes: CodeAgreement[] = [];
+    if (collector !== null) {
+      const collected = collector.result();
+      const labels = await readColumnsAtLines(
+        options.dataPath,
+        ir.dataset.source.delimiter,
+        against,
+        collected.lines,
+      );
+      against.forEach((column, c) => {
+        codes.push(
+          codeAgreement(column, collected.codes, collector.levels, labels[c]),
+        );
+      });
+    }
+    return {
+      metrics,
+      metricsPath,
+      predictionRows: predictions?.rows ?? 0,
+      codes,
+    };
   } finally {
     network.dispose();
   }
