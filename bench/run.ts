@@ -21,6 +21,8 @@ import {
 import os from "node:os";
 import path from "node:path";
 
+import * as prettier from "prettier";
+
 import { compileModel } from "../src/compiler/index.js";
 import { readCsvBlocks } from "../src/runtime/data/csv.js";
 import { openDataset } from "../src/runtime/data/index.js";
@@ -395,6 +397,15 @@ const writeAtomically = (target: string, text: string) => {
   writeFileSync(temp, text);
   renameSync(temp, target);
 };
+/** Renders the page and formats it as `npm run format:check` expects. */
+async function performancePage(results: BenchResults): Promise<string> {
+  const options = (await prettier.resolveConfig(ROOT)) ?? {};
+  return prettier.format(renderPerformancePage(results), {
+    ...options,
+    parser: "markdown",
+  });
+}
+
 if (renderOnly) {
   // Regenerates the page from bench/results/latest.json.
   const latest = JSON.parse(
@@ -402,7 +413,7 @@ if (renderOnly) {
   ) as BenchResults;
   writeAtomically(
     path.join(ROOT, "docs", "performance.md"),
-    renderPerformancePage(latest),
+    await performancePage(latest),
   );
   process.exit(0);
 }
@@ -500,7 +511,7 @@ try {
   writeAtomically(path.join(resultsDir, "latest.json"), json);
   writeAtomically(
     path.join(ROOT, "docs", "performance.md"),
-    renderPerformancePage(results),
+    await performancePage(results),
   );
   rmSync(path.join(resultsDir, "partial.json"), { force: true });
   log(`wrote bench/results/${stamp}.json and docs/performance.md`);
