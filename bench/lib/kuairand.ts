@@ -36,12 +36,22 @@ export const MODEL_SPECS: Readonly<Record<string, string>> = {
   hmdn_ple: "specs/kuairand/ple.hmdn",
 };
 
+/**
+ * The batch size every benchmark trains with unless told otherwise. It is
+ * fixed here rather than read from the specs, whose batch size is tuned
+ * for model quality and may change.
+ */
+export const BENCH_BATCH_SIZE = 2048;
+
 /** Returns the CSV the benchmark reads: the real file, else the slice. */
 export function dataFile(): string {
   return existsSync(REAL_CSV) ? REAL_CSV : SLICE_CSV;
 }
 
-/** Compiles one KuaiRand model; throws with the diagnostics when it fails. */
+/**
+ * Compiles one KuaiRand model with the bench batch size; throws with the
+ * diagnostics when it fails.
+ */
 export async function compileKuairand(model: string): Promise<ModelIr> {
   const spec = MODEL_SPECS[model];
   if (spec === undefined) throw new Error(`unknown benchmark model ${model}`);
@@ -50,7 +60,7 @@ export async function compileKuairand(model: string): Promise<ModelIr> {
     const messages = result.diagnostics.map((d) => d.message).join("; ");
     throw new Error(`compiling ${model} failed: ${messages}`);
   }
-  return result.ir;
+  return withBatchSize(result.ir, BENCH_BATCH_SIZE);
 }
 
 /** Returns `ir` with other training settings (batch size, ...). */
