@@ -3,14 +3,14 @@
  * expert would write directly against the tfjs API on the wasm backend,
  * for the compiled-vs-hand-written throughput ratio.
  *
- * The choices are the known-good ones for tfjs-backend-wasm 4.22: tables
- * live on the host (the gather gradient needs `UnsortedSegmentSum`, which
- * wasm lacks), `E` is gathered on the host and uploaded into one variable,
- * every product goes through `linear` (explicit transposes in the
- * gradient), per-scenario towers run on every row and a one-hot mask keeps
- * each row's own logit, and the whole device step (forward, gradients,
- * dense Adam, quantizer EMA) runs in one `tf.tidy`. After the step the
- * host applies a lazy Adam update to the touched table rows.
+ * The choices are the known-good ones for tfjs-backend-wasm 4.22. Tables
+ * live on the host, because the gather gradient needs
+ * `UnsortedSegmentSum`, which wasm lacks. `E` is gathered on the host and
+ * uploaded into one variable. Every product goes through `linear`
+ * (explicit transposes in the gradient). Per-scenario towers run on every
+ * row and a one-hot mask keeps each row's own logit. The whole device step
+ * (forward, gradients, dense Adam, quantizer EMA) runs in one `tf.tidy`,
+ * and after it the host applies a lazy Adam update to the touched rows.
  */
 import * as tf from "@tensorflow/tfjs";
 

@@ -101,7 +101,7 @@ export interface FeatureLayout {
   readonly maxLength?: number;
 }
 
-/** What a twin needs to build the same model as the compiled one. */
+/** The sizes and blocks a twin needs to build the compiled model again. */
 export interface TwinLayout {
   readonly model: string;
   readonly batchSize: number;

@@ -5,7 +5,7 @@ usage: python3 bench/torch/bench.py BASE [--variant dense|sparse]
 
 BASE.json and BASE.bin come from bench/export-batches.ts: the model's
 backbone and hierarchy blocks, the feature layout and pre-encoded batches of
-our data stage, so the twin sees exactly the ids the compiled model sees.
+our data stage, so the twin trains on exactly the ids the compiled model trains on.
 
 The models follow the hmdnc runtime's definitions (docs/runtime.md):
 embedding 16 per table, mean pooling for multi-value features, one tower per
