@@ -102,6 +102,13 @@ export function readRun(runDir: string): {
   settings: RunSettings;
   preprocessing: Preprocessing;
 } {
+  const info = fs.statSync(runDir, { throwIfNoEntry: false });
+  if (info === undefined) {
+    throw new RunDirectoryError(`the run directory ${runDir} does not exist`);
+  }
+  if (!info.isDirectory()) {
+    throw new RunDirectoryError(`${runDir} is a file, not a run directory`);
+  }
   const irFile = path.join(runDir, files.ir);
   if (!fs.existsSync(irFile)) {
     throw new RunDirectoryError(
