@@ -79,7 +79,8 @@ export function renderMetricsReport(metrics: RunMetrics): string {
     metrics.split === "test" ? "the test split" : "every row of the file";
   const parts: string[] = [`metrics on ${split} (backend ${metrics.backend}):`];
   const taskNames = Object.keys(metrics.tasks);
-  parts.push(renderTask(null, metrics));
+  // With several tasks every one gets a heading; one task needs none.
+  parts.push(renderTask(taskNames.length > 1 ? taskNames[0] : null, metrics));
   for (const name of taskNames.slice(1)) {
     parts.push("", renderTask(name, metrics.tasks[name]));
   }

@@ -165,4 +165,34 @@ describe("metrics table", () => {
       ].join("\n"),
     );
   });
+  it("gives every task a heading when there are several", () => {
+    const task = {
+      auc: 0.7,
+      logloss: 0.5,
+      gauc: null,
+      rows: 10,
+      positives: 5,
+      scenarios: {},
+      gaucGroupsSkipped: 0,
+    };
+    const metrics: RunMetrics = {
+      ...task,
+      backend: "cpu",
+      samplesPerSecond: 1,
+      seed: 1,
+      irHash: "0",
+      split: "test",
+      tasks: { click: task, long_view: { ...task, auc: 0.6 } },
+      features: {},
+    };
+    expect(renderMetricsReport(metrics)).toBe(
+      [
+        "metrics on the test split (backend cpu):",
+        "task click: AUC 0.7000  logloss 0.5000  GAUC n/a  rows 10  positives 5",
+        "",
+        "task long_view: AUC 0.6000  logloss 0.5000  GAUC n/a  rows 10  positives 5",
+        "",
+      ].join("\n"),
+    );
+  });
 });
