@@ -108,17 +108,19 @@ function valueText(values: readonly Value[]): string {
 export function mergeBlocks(parent: TreeBlock, child: TreeBlock): TreeBlock {
   const entries = [...parent.entries];
   const parentCount = entries.length;
+  const merged = new Set<number>();
   for (const entry of child.entries) {
     const id = identity(entry);
-    // Only the parent's entries are merge targets: a duplicate inside the
-    // child stays, so the checker reports it.
+    // Each parent entry is a merge target once: a duplicate inside the
+    // child stays next to the first, so the checker reports it.
     const index = entries
       .slice(0, parentCount)
       .findIndex((candidate) => identity(candidate) === id);
-    if (index < 0) {
+    if (index < 0 || merged.has(index)) {
       entries.push(entry);
       continue;
     }
+    merged.add(index);
     entries[index] = mergeEntry(entries[index], entry);
   }
   const varies = [...parent.varies];

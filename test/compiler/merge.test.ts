@@ -112,6 +112,29 @@ describe("extends", () => {
       result.diagnostics.map((item) => [item.code, path.basename(item.file)]),
     ).toEqual([["HMD2014", "child.hmdn"]]);
   });
+
+  it.each([
+    ["train { epochs 2  epochs 3 }", "`epochs`"],
+    ["hierarchy { levels 2  levels 3 }", "`levels`"],
+    ["backbone mmoe { experts 2  experts 3 }", "`experts`"],
+  ])("reports a duplicate key in a merged block: %s", async (body, key) => {
+    const dir = writeSpecs({
+      "child.hmdn": `import "base.hmdn"
+model h extends base { hierarchy { levels 4 } }
+model m extends h { ${body} }`,
+    });
+    const result = await compileModel(path.join(dir, "child.hmdn"), {
+      model: "m",
+    });
+    expect(result.ir).toBeNull();
+    expect(
+      result.diagnostics.map((item) => [
+        item.code,
+        item.message.includes(key),
+        path.basename(item.file),
+      ]),
+    ).toEqual([["HMD2012", true, "child.hmdn"]]);
+  });
 });
 
 describe("experiments", () => {
