@@ -1,8 +1,8 @@
 /**
  * Program loading: reads a spec and everything it imports, and builds one
  * namespace per declaration kind. Import paths are relative to the
- * importing file. A missing file is reported at the import string, and a
- * cycle at the import that closes it.
+ * importing file unless absolute. A missing file is reported at the import
+ * string, and a cycle at the import that closes it.
  */
 
 import { readFile } from "node:fs/promises";
@@ -152,7 +152,10 @@ async function visit(
   const ast = parsed.ast;
   if (ast !== null) {
     for (const item of ast.imports) {
-      const target = path.join(path.dirname(parsed.display), item.path.value);
+      const written = item.path.value;
+      const target = path.isAbsolute(written)
+        ? path.normalize(written)
+        : path.join(path.dirname(parsed.display), written);
       const targetKey = path.resolve(target);
       const cycleStart = state.stack.indexOf(targetKey);
       if (cycleStart >= 0) {
@@ -178,7 +181,9 @@ async function visit(
             span: item.path.loc,
             message: `imported file \`${target}\` not found`,
             label: "no such file",
-            help: "import paths are relative to the importing file",
+            help: path.isAbsolute(written)
+              ? "check the path"
+              : "import paths are relative to the importing file",
           }),
         );
         continue;

@@ -25,6 +25,26 @@ describe("loadProgram", () => {
     expect(result.ir?.dataset.source.path).toBe(path.join(dir, "tiny.csv"));
   });
 
+  it("resolves an absolute import path", async () => {
+    const dir = writeSpecs({});
+    const other = writeSpecs({
+      "model.hmdn": `import ${JSON.stringify(path.join(dir, "base.hmdn"))}\nmodel m extends base {}\n`,
+    });
+    const result = await compileModel(path.join(other, "model.hmdn"));
+    expect(result.diagnostics).toEqual([]);
+    expect(result.ir?.dataset.source.path).toBe(path.join(dir, "tiny.csv"));
+  });
+
+  it("names a missing absolute import as written", async () => {
+    const dir = writeSpecs({ "model.hmdn": 'import "/no/such/base.hmdn"\n' });
+    const result = await checkFiles([path.join(dir, "model.hmdn")]);
+    expect(
+      result.diagnostics.map((item) => [item.code, item.message, item.notes]),
+    ).toEqual([
+      ["HMD2001", "imported file `/no/such/base.hmdn` not found", undefined],
+    ]);
+  });
+
   it("reads a file imported twice once", async () => {
     const dir = writeSpecs({
       "a.hmdn": 'import "base.hmdn"\nmodel a extends base {}\n',
