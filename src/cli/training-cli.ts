@@ -4,6 +4,7 @@ import { renderDiagnostics } from "../diagnostics/render.js";
 import type { Source } from "../diagnostics/span.js";
 import { BackendError } from "../runtime/backend.js";
 import { DataError, formatDataDiagnostic } from "../runtime/data/index.js";
+import { OutputPathError } from "./output-path.js";
 import { RunDirectoryError } from "../runtime/train/run.js";
 import { NonFiniteLossError } from "../runtime/train/trainer.js";
 
@@ -106,7 +107,11 @@ export function reportUserError(
     write(formatDataDiagnostic(error.diagnostic));
     return 1;
   }
-  if (error instanceof BackendError || error instanceof RunDirectoryError) {
+  if (
+    error instanceof BackendError ||
+    error instanceof RunDirectoryError ||
+    error instanceof OutputPathError
+  ) {
     write(`error: ${error.message}\n`);
     return 1;
   }

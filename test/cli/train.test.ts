@@ -240,4 +240,53 @@ describe("hmdnc train", () => {
       `already contains a run; pass \`--resume ${firstRun()}\``,
     );
   });
+  it("refuses an --out path that is a file before training", () => {
+    const taken = path.join(workspace, "taken");
+    fs.writeFileSync(taken, "x");
+    const result = runCli([
+      "train",
+      path.join(workspace, "tiny.hmdn"),
+      "--out",
+      taken,
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `error: cannot use \`${taken}\` as a directory: it is a file\n`,
+    );
+  });
+
+  it.runIf(fs.existsSync("/proc/self"))(
+    "fails at once for an --out directory under /proc",
+    () => {
+      const result = runCli([
+        "train",
+        path.join(workspace, "tiny.hmdn"),
+        "--out",
+        "/proc/nope",
+      ]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(
+        /^error: cannot (create the directory|write into) `\/proc\/nope`: /,
+      );
+    },
+  );
+
+  it("checks eval's output paths before scoring", () => {
+    const missing = path.join(workspace, "nonexistent", "p.csv");
+    const bad = runCli(["eval", firstRun(), "--predictions", missing]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe(
+      `error: cannot write \`${missing}\`: the directory ${path.dirname(missing)} does not exist\n`,
+    );
+    const asDirectory = runCli([
+      "eval",
+      firstRun(),
+      "--metrics",
+      `${workspace}/`,
+    ]);
+    expect(asDirectory.status).toBe(1);
+    expect(asDirectory.stderr).toContain(
+      "it names a directory; give a file name",
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import type { Command } from "../main.js";
+import { prepareOutputFile } from "../output-path.js";
 import { renderMetricsReport } from "../table.js";
 import { parseFlags, reportUserError, UsageError } from "../training-cli.js";
 import type { CodeAgreement } from "../../runtime/train/codes.js";
@@ -59,6 +60,9 @@ async function evaluate(args: readonly string[]): Promise<number> {
     );
   }
   const runDir = positionals[0];
+  // Checked before scoring, so a bad path fails before the work, not after.
+  if (values.predictions !== undefined) prepareOutputFile(values.predictions);
+  if (values.metrics !== undefined) prepareOutputFile(values.metrics);
   const { evaluateRun } = await import("../../runtime/train/eval.js");
   const { readRun } = await import("../../runtime/train/run.js");
   const dataPath = path.resolve(

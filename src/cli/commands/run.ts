@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type { ExperimentIr } from "../../compiler/ir.js";
 import type { VariantSummary } from "../../runtime/experiment/summary.js";
 import type { Command } from "../main.js";
+import { prepareOutputDirectory } from "../output-path.js";
 import { createProgressListener } from "../progress.js";
 import { formatMetric, renderTable } from "../table.js";
 import {
@@ -70,6 +71,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
   const { runExperiment } = await import("../../runtime/experiment/runner.js");
   const { trainRun } = await import("../../runtime/train/run.js");
   const outDir = values.out ?? path.join("runs", ir.name);
+  prepareOutputDirectory(outDir);
   const quiet = values.quiet === true;
   const say = (text: string) => process.stderr.write(`${text}\n`);
 

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import type { ModelIr } from "../../compiler/ir.js";
 import type { Command } from "../main.js";
+import { prepareOutputDirectory } from "../output-path.js";
 import { createProgressListener } from "../progress.js";
 import { renderMetricsReport } from "../table.js";
 import {
@@ -114,6 +115,9 @@ async function train(args: readonly string[]): Promise<number> {
     values.resume ??
     values.out ??
     path.join("runs", `${ir?.name ?? "model"}-${timestamp()}`);
+  // A new run's directory is checked now, before the data is read and
+  // the network built, so a bad --out fails at once.
+  if (values.resume === undefined) prepareOutputDirectory(outDir);
 
   const listeners =
     values.quiet === true
