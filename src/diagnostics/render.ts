@@ -7,6 +7,7 @@
  */
 
 import type { Diagnostic, Severity } from "./diagnostic.js";
+import { escapeControlCharacters as escape } from "./escape.js";
 import type { Source, Span } from "./span.js";
 
 /** Options of `renderDiagnostics`. */
@@ -103,7 +104,7 @@ function renderOne(
   const lines: string[] = [];
   const header = `${item.severity}[${item.code}]`;
   lines.push(
-    `${palette.severity(item.severity, header)}${palette.bold(`: ${item.message}`)}`,
+    `${palette.severity(item.severity, header)}${palette.bold(`: ${escape(item.message)}`)}`,
   );
 
   const source = sources.get(item.file);
@@ -114,10 +115,10 @@ function renderOne(
     (label) => label.file !== item.file,
   );
   const markers: Marker[] = [
-    { span: item.span, text: item.label, primary: true },
+    { span: item.span, text: optionalEscape(item.label), primary: true },
     ...sameFileLabels.map((label) => ({
       span: label.span,
-      text: label.text,
+      text: escape(label.text),
       primary: false,
     })),
   ];
@@ -144,7 +145,11 @@ function renderOne(
       `${pad}${palette.gutter(":::")} ${formatPosition(label.file, labelSource, label.span)}`,
     );
     if (labelSource !== undefined) {
-      const marker = { span: label.span, text: label.text, primary: false };
+      const marker = {
+        span: label.span,
+        text: escape(label.text),
+        primary: false,
+      };
       lines.push(
         ...renderSnippet(
           labelSource,
@@ -160,12 +165,12 @@ function renderOne(
   const trailer: string[] = [];
   for (const note of item.notes ?? []) {
     trailer.push(
-      `${pad} ${palette.gutter("=")} ${palette.bold("note")}: ${note}`,
+      `${pad} ${palette.gutter("=")} ${palette.bold("note")}: ${escape(note)}`,
     );
   }
   if (item.help !== undefined) {
     trailer.push(
-      `${pad} ${palette.gutter("=")} ${palette.bold("help")}: ${item.help}`,
+      `${pad} ${palette.gutter("=")} ${palette.bold("help")}: ${escape(item.help)}`,
     );
   }
   if (trailer.length > 0) {
@@ -180,9 +185,9 @@ function formatPosition(
   source: Source | undefined,
   span: Span,
 ): string {
-  if (source === undefined) return file;
+  if (source === undefined) return escape(file);
   const { line, column } = source.lineColumn(span.start);
-  return `${file}:${line}:${column}`;
+  return `${escape(file)}:${line}:${column}`;
 }
 
 function computeGutterWidth(
@@ -266,14 +271,16 @@ function viewLine(
 ): LineView {
   const raw = source.lineText(lineNumber);
   const lineStart = source.lineStart(lineNumber);
-  const expanded = expandTabs(raw);
+  const expanded = displayText(raw);
 
   // Limitation: one UTF-16 code unit is one column here, so carets under
   // wide characters (CJK, emoji) land to the left of the text they mark.
   // Columns in the drawn line: each UTF-16 offset of `raw` maps to a display
-  // column, and the offset just past the end maps one column further.
+  // column, and the offset just past the end maps one column further. The
+  // drawn text of a prefix is a prefix of the drawn line, so escapes and
+  // tabs shift the carets exactly as they shift the text.
   const displayColumn = (offsetInLine: number): number =>
-    expandTabs(raw.slice(0, Math.max(0, Math.min(offsetInLine, raw.length))))
+    displayText(raw.slice(0, Math.max(0, Math.min(offsetInLine, raw.length))))
       .length + Math.max(0, offsetInLine - raw.length);
 
   let windowStart = 0;
@@ -309,6 +316,15 @@ function viewLine(
       return { from, width };
     },
   };
+}
+
+/** A source line as drawn: control characters escaped, then tabs expanded. */
+function displayText(raw: string): string {
+  return expandTabs(escape(raw));
+}
+
+function optionalEscape(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : escape(text);
 }
 
 function expandTabs(text: string): string {

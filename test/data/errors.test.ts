@@ -43,6 +43,25 @@ describe("data errors", () => {
     );
   });
 
+  it("escape control characters, caret aligned", () => {
+    const error = new DataError({
+      code: "HMD4005",
+      message: 'invalid number "\u001b[2J" in column `size`',
+      file: "data/x.csv",
+      line: 3,
+      column: 8,
+      lineText: "0\t\u001b[2J\t\u001b[2J,7",
+      length: 4,
+    });
+    expect(formatDataDiagnostic(error.diagnostic)).toBe(
+      'error[HMD4005]: invalid number "\\x1b[2J" in column `size`\n' +
+        " --> data/x.csv:3:8\n" +
+        "  |\n" +
+        "3 | 0\t\\x1b[2J\t\\x1b[2J,7\n" +
+        "  |  \t       \t^^^^^^^\n",
+    );
+  });
+
   it("render without a line for file-level problems", () => {
     const error = new DataError({
       code: "HMD4010",

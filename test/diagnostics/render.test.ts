@@ -127,6 +127,31 @@ describe("renderDiagnostics", () => {
     expect(lines[4]).toBe("  |               ^");
   });
 
+  it("escapes control characters, carets aligned", () => {
+    const hostile = new Source('a {\n\tx "\u001b[2J" bad\u202e\n}', "t.hmdn");
+    const start = hostile.text.indexOf("bad");
+    const item = diagnostic("HMD1101", {
+      file: "t.hmdn",
+      span: { start, end: start + 4 },
+      message: "unexpected `\u001b[2J`",
+      label: "here\u0007",
+      notes: ["note\r"],
+      help: "help\u009b",
+    });
+    const output = renderDiagnostics([item], new Map([["t.hmdn", hostile]]), {
+      color: false,
+    });
+    expect(output).not.toMatch(
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/,
+    );
+    const lines = output.split("\n");
+    expect(lines[0]).toBe("error[HMD1101]: unexpected `\\x1b[2J`");
+    expect(lines[3]).toBe('2 |     x "\\x1b[2J" bad\\u202e');
+    expect(lines[4]).toBe("  |                 ^^^^^^^^^ here\\x07");
+    expect(output).toContain("= note: note\\x0d\n");
+    expect(output).toContain("= help: help\\x9b\n");
+  });
+
   it("cuts lines longer than 120 characters around the span", () => {
     const long = `model m { ${"a 1 ".repeat(60)}bad 2 ${"b 2 ".repeat(30)}}`;
     const longSource = new Source(long, "long.hmdn");

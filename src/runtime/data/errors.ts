@@ -1,4 +1,5 @@
 import type { DataCode } from "../../diagnostics/codes-data.js";
+import { escapeControlCharacters as escape } from "../../diagnostics/escape.js";
 
 /**
  * A positioned data problem, shaped like a `Diagnostic` but located by
@@ -48,19 +49,32 @@ export function formatDataDiagnostic(diagnostic: DataDiagnostic): string {
   const quoted = line > 0 && lineText !== undefined;
   const pad = " ".repeat(quoted ? String(line).length : 1);
   const location =
-    line > 0 ? `${diagnostic.file}:${line}:${column}` : diagnostic.file;
+    line > 0
+      ? `${escape(diagnostic.file)}:${line}:${column}`
+      : escape(diagnostic.file);
   const lines = [
-    `${diagnostic.severity}[${diagnostic.code}]: ${diagnostic.message}`,
+    `${diagnostic.severity}[${diagnostic.code}]: ${escape(diagnostic.message)}`,
     `${pad}--> ${location}`,
   ];
   if (quoted) {
     const width = Math.max(1, Math.min(diagnostic.length ?? 1, 200));
-    const caret = " ".repeat(Math.max(0, column - 1)) + "^".repeat(width);
-    lines.push(`${pad} |`, `${line} | ${lineText}`, `${pad} | ${caret}`);
+    // Escapes widen the text, so the caret column is measured on the
+    // escaped text before the column rather than taken from `column`.
+    const start = Math.max(0, column - 1);
+    // Tabs stay tabs in the padding so the terminal moves the caret to the
+    // same tab stop as the text above it (TSV files are full of them).
+    const before = escape(lineText.slice(0, start)).replace(/[^\t]/g, " ");
+    const marked = escape(lineText.slice(start, start + width)).length;
+    const caret = before + "^".repeat(Math.max(1, marked));
+    lines.push(
+      `${pad} |`,
+      `${line} | ${escape(lineText)}`,
+      `${pad} | ${caret}`,
+    );
     if (diagnostic.help !== undefined) lines.push(`${pad} |`);
   }
   if (diagnostic.help !== undefined) {
-    lines.push(`${pad} = help: ${diagnostic.help}`);
+    lines.push(`${pad} = help: ${escape(diagnostic.help)}`);
   }
   return `${lines.join("\n")}\n`;
 }
