@@ -145,4 +145,52 @@ describe("experiment runner", () => {
     expect(fs.existsSync(path.join(outDir, "results.csv"))).toBe(true);
     expect(fs.existsSync(path.join(outDir, "chart.svg"))).toBe(true);
   });
+  it("records a failed run, summarises the others and retries it next time", async () => {
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "hmdnc-exp-"));
+    directories.push(outDir);
+    const calls: { run: PlannedRun; resume: boolean }[] = [];
+    const fine = fakeTrain(calls);
+    const failing = async (
+      run: PlannedRun,
+      runDir: string,
+      resume: boolean,
+    ) => {
+      if (run.variant === "hierarchy.levels=2" && run.seed === 1) {
+        calls.push({ run, resume });
+        fs.mkdirSync(runDir, { recursive: true });
+        fs.writeFileSync(path.join(runDir, "model.ir.json"), "{}");
+        throw new Error("the training loss is NaN at step 3");
+      }
+      return fine(run, runDir, resume);
+    };
+    const outcome = await runExperiment({
+      ir: experiment([1, 2]),
+      outDir,
+      train: failing,
+    });
+    expect(outcome.failed.map(({ run }) => [run.variant, run.seed])).toEqual([
+      ["hierarchy.levels=2", 1],
+    ]);
+    expect(outcome.results.map((result) => result.status)).toEqual([
+      "ok",
+      "ok",
+      "failed",
+      "ok",
+    ]);
+    expect(outcome.results[2].error).toBe("the training loss is NaN at step 3");
+    expect(outcome.summaries[1].seeds).toBe(1);
+    expect(outcome.summaries[1].failed).toBe(1);
+    expect(outcome.summaries[1].auc.mean).toBeCloseTo(0.62, 12);
+    const csv = fs.readFileSync(path.join(outDir, "results.csv"), "utf8");
+    expect(csv.split("\n")[3]).toBe(
+      "hierarchy.levels=2,hierarchy.levels=2,1,,,,,failed",
+    );
+    expect(fs.existsSync(path.join(outDir, "chart.svg"))).toBe(true);
+
+    calls.length = 0;
+    await runExperiment({ ir: experiment([1, 2]), outDir, train: fine });
+    expect(
+      calls.map((call) => [call.run.variant, call.run.seed, call.resume]),
+    ).toEqual([["hierarchy.levels=2", 1, true]]);
+  });
 });

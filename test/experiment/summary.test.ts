@@ -24,6 +24,7 @@ function result(
     gauc: null,
     scenarios,
     skipped: false,
+    status: "ok",
   };
 }
 
@@ -66,10 +67,10 @@ describe("experiment summary", () => {
   it("writes results.csv with one auc column per scenario", () => {
     expect(resultsCsv(results)).toBe(
       [
-        "variant,settings,seed,auc,logloss,gauc,auc_0,auc_1",
-        "d1,hierarchy.levels=1,1,0.7,0.5,,0.6,0.8",
-        "d1,hierarchy.levels=1,2,0.72,0.5,,0.62,",
-        "d6,hierarchy.levels=6,1,0.74,0.5,,0.66,0.81",
+        "variant,settings,seed,auc,logloss,gauc,auc_0,auc_1,status",
+        "d1,hierarchy.levels=1,1,0.7,0.5,,0.6,0.8,ok",
+        "d1,hierarchy.levels=1,2,0.72,0.5,,0.62,,ok",
+        "d6,hierarchy.levels=6,1,0.74,0.5,,0.66,0.81,ok",
         "",
       ].join("\n"),
     );

@@ -92,6 +92,12 @@ async function runCommand(args: readonly string[]): Promise<number> {
         say(
           `[${event.index + 1}/${event.total}] ${verb} ${event.run.variant} seed ${event.run.seed}`,
         );
+      } else if (event.type === "runFail") {
+        const message =
+          event.error instanceof Error
+            ? event.error.message
+            : String(event.error);
+        say(`  failed: ${message}`);
       } else {
         say(
           `  test AUC ${formatMetric(event.metrics.auc)} logloss ${formatMetric(event.metrics.logloss)}`,
@@ -124,6 +130,17 @@ async function runCommand(args: readonly string[]): Promise<number> {
       renderSummary(outcome.summaries) +
       `wrote ${outcome.files.json}, ${outcome.files.csv} and ${outcome.files.chart}\n`,
   );
+  if (outcome.failed.length > 0) {
+    const names = outcome.failed
+      .map(({ run }) => `${run.variant} seed ${run.seed}`)
+      .join(", ");
+    process.stderr.write(
+      `error: ${outcome.failed.length} of ${outcome.results.length} runs failed: ${names}; ` +
+        `their messages are in ${outcome.files.json}\n` +
+        "help: fix their settings and run the experiment again: finished runs are skipped and failed ones retried\n",
+    );
+    return 1;
+  }
   return 0;
 }
 
@@ -150,9 +167,11 @@ export function renderSummary(summaries: readonly VariantSummary[]): string {
     ...new Set(summaries.flatMap((s) => Object.keys(s.scenarios))),
   ];
   const perScenario = scenarios.length > 1 ? scenarios : [];
+  const anyFailed = summaries.some((s) => s.failed > 0);
   const header = [
     "variant",
     "seeds",
+    ...(anyFailed ? ["failed"] : []),
     "AUC mean ± std",
     "AUC min",
     "AUC max",
@@ -163,6 +182,7 @@ export function renderSummary(summaries: readonly VariantSummary[]): string {
   const rows = summaries.map((s) => [
     s.variant,
     String(s.seeds),
+    ...(anyFailed ? [String(s.failed)] : []),
     meanStd(s.auc),
     formatMetric(s.auc.min),
     formatMetric(s.auc.max),

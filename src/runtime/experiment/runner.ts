@@ -48,6 +48,11 @@ export type ExperimentEvent =
       readonly type: "runEnd";
       readonly run: PlannedRun;
       readonly metrics: RunMetrics;
+    }
+  | {
+      readonly type: "runFail";
+      readonly run: PlannedRun;
+      readonly error: unknown;
     };
 
 /** Everything `runExperiment` needs; `train` does the actual work of one run. */
@@ -70,6 +75,11 @@ export interface ExperimentOptions {
 /** What `runExperiment` wrote. */
 export interface ExperimentOutcome {
   readonly results: readonly ExperimentResult[];
+  /** The runs whose training threw, with the error each threw. */
+  readonly failed: readonly {
+    readonly run: PlannedRun;
+    readonly error: unknown;
+  }[];
   readonly summaries: readonly VariantSummary[];
   readonly files: {
     readonly json: string;
@@ -143,6 +153,24 @@ function toResult(
     gauc: metrics.gauc,
     scenarios,
     skipped,
+    status: "ok",
+  };
+}
+
+function failedResult(run: PlannedRun, error: unknown): ExperimentResult {
+  return {
+    variant: run.variant,
+    settings: run.settings,
+    seed: run.seed,
+    run: path.join("runs", run.directory),
+    irHash: run.key,
+    auc: null,
+    logloss: null,
+    gauc: null,
+    scenarios: {},
+    skipped: false,
+    status: "failed",
+    error: error instanceof Error ? error.message : String(error),
   };
 }
 
@@ -150,7 +178,8 @@ function toResult(
  * Runs every variant with every seed, skipping runs whose directory
  * already holds `metrics.json` for the same IR hash and resuming runs that
  * left checkpoints, then writes `results.json`, `results.csv` and
- * `chart.svg` into `outDir`.
+ * `chart.svg` into `outDir`. A run whose `train` throws is recorded as
+ * failed (see `ExperimentOutcome.failed`) and the others go on.
  */
 // Limitation: runs train one after another in this process; a second core
 // does not start a second run.
@@ -161,6 +190,7 @@ export async function runExperiment(
   const runsDir = path.join(options.outDir, "runs");
   fs.mkdirSync(runsDir, { recursive: true });
   const results: ExperimentResult[] = [];
+  const failed: { run: PlannedRun; error: unknown }[] = [];
 
   for (const [index, run] of runs.entries()) {
     const runDir = path.join(runsDir, run.directory);
@@ -178,7 +208,18 @@ export async function runExperiment(
       total: runs.length,
       resumed: resume,
     });
-    const metrics = await options.train(run, runDir, resume);
+    // One failed run (a diverged loss, a bad backend) must not throw away
+    // the others: it is recorded, and the next invocation retries it
+    // because it left no metrics.json.
+    let metrics: RunMetrics;
+    try {
+      metrics = await options.train(run, runDir, resume);
+    } catch (error) {
+      options.onEvent?.({ type: "runFail", run, error });
+      failed.push({ run, error });
+      results.push(failedResult(run, error));
+      continue;
+    }
     options.onEvent?.({ type: "runEnd", run, metrics });
     results.push(toResult(run, metrics, false));
   }
@@ -198,5 +239,5 @@ export async function runExperiment(
   });
   writeFileAtomic(files.csv, resultsCsv(results));
   writeFileAtomic(files.chart, renderChart(options.ir.name, summaries));
-  return { results, summaries, files };
+  return { results, failed, summaries, files };
 }

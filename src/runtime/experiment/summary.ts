@@ -18,6 +18,10 @@ export interface ExperimentResult {
   readonly scenarios: Readonly<Record<string, number | null>>;
   /** True when the run was found finished and not trained again. */
   readonly skipped: boolean;
+  /** `failed` when training stopped with an error; its metrics are `null`. */
+  readonly status: "ok" | "failed";
+  /** Why the run failed; only on failed runs. */
+  readonly error?: string;
 }
 
 /** Mean and spread of one metric over seeds; `null` fields when no seed has a value. */
@@ -35,7 +39,10 @@ export interface Spread {
 export interface VariantSummary {
   readonly variant: string;
   readonly settings: Readonly<Record<string, number | string | boolean>>;
+  /** How many seeds finished; the spreads cover only these. */
   readonly seeds: number;
+  /** How many seeds failed. */
+  readonly failed: number;
   readonly auc: Spread;
   readonly logloss: Spread;
   readonly gauc: Spread;
@@ -72,7 +79,8 @@ export function summarize(
     groups.set(result.variant, group);
   }
   const summaries: VariantSummary[] = [];
-  for (const [variant, group] of groups) {
+  for (const [variant, all] of groups) {
+    const group = all.filter((r) => r.status === "ok");
     const scenarioNames = scenarioOrder(group);
     const scenarios: Record<string, Spread> = {};
     for (const name of scenarioNames) {
@@ -80,8 +88,9 @@ export function summarize(
     }
     summaries.push({
       variant,
-      settings: group[0].settings,
+      settings: all[0].settings,
       seeds: group.length,
+      failed: all.length - group.length,
       auc: spread(group.map((r) => r.auc)),
       logloss: spread(group.map((r) => r.logloss)),
       gauc: spread(group.map((r) => r.gauc)),
@@ -114,7 +123,8 @@ function formatNumber(value: number | null): string {
 /**
  * Renders `results.csv`: variant, settings (as `path=value` pairs joined by
  * `;`), seed, auc, logloss, gauc, then one `auc_<scenario>` column per
- * scenario. Empty cells mean "undefined" (one class only, or not computed).
+ * scenario, then `status` (`ok` or `failed`). Empty cells mean
+ * "undefined" (one class only, not computed, or a failed run).
  */
 export function resultsCsv(results: readonly ExperimentResult[]): string {
   const scenarios = scenarioOrder(results);
@@ -126,6 +136,7 @@ export function resultsCsv(results: readonly ExperimentResult[]): string {
     "logloss",
     "gauc",
     ...scenarios.map((name) => `auc_${name}`),
+    "status",
   ];
   const lines = [header.map(csvField).join(",")];
   for (const result of results) {
@@ -140,6 +151,7 @@ export function resultsCsv(results: readonly ExperimentResult[]): string {
       formatNumber(result.logloss),
       formatNumber(result.gauc),
       ...scenarios.map((name) => formatNumber(result.scenarios[name] ?? null)),
+      result.status,
     ];
     lines.push(cells.map(csvField).join(","));
   }
