@@ -6,6 +6,7 @@
 import { diagnostic } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../diagnostics/span.js";
+import type { Declaration } from "../parser/ast.js";
 import { parseSpec } from "../parser/index.js";
 import { LoweringContext } from "./context.js";
 import { checkBlock } from "./decode.js";
@@ -106,7 +107,8 @@ export interface CheckResult {
 }
 
 /**
- * Checks every declaration of every file (and what they import). With
+ * Checks every declaration of every file and of every file they import,
+ * each once, reporting each diagnostic in the file that wrote it. With
  * `data`, a dataset whose CSV cannot be read is an error; without it the
  * header is checked only when the file exists.
  */
@@ -117,6 +119,9 @@ export async function checkFiles(
   const cache: ParseCache = new Map();
   const sources = new Map<string, Source>();
   const all: Diagnostic[] = [];
+  // Files shared by several roots come from the cache as the same AST, so
+  // each declaration is checked once.
+  const checked = new Set<Declaration>();
   for (const file of paths) {
     const program = await loadProgram(
       [file],
@@ -126,14 +131,19 @@ export async function checkFiles(
     );
     for (const [name, source] of program.sources) sources.set(name, source);
     const sink = new DiagnosticSink(program);
-    if (!program.halted) {
-      for (const declaration of program.declarationsByFile.get(file) ?? []) {
-        const ref = program.declarations[declaration.keyword].get(
-          declaration.name.name,
+    const declarations = program.halted
+      ? []
+      : program.files.flatMap(
+          (name) => program.declarationsByFile.get(name) ?? [],
         );
-        if (ref === undefined || ref.declaration !== declaration) continue;
-        await checkDeclaration(program, ref, sink, options.data === true);
-      }
+    for (const declaration of declarations) {
+      if (checked.has(declaration)) continue;
+      checked.add(declaration);
+      const ref = program.declarations[declaration.keyword].get(
+        declaration.name.name,
+      );
+      if (ref === undefined || ref.declaration !== declaration) continue;
+      await checkDeclaration(program, ref, sink, options.data === true);
     }
     all.push(...sink.sorted());
   }

@@ -45,6 +45,21 @@ describe("loadProgram", () => {
     ]);
   });
 
+  it("checks the declarations of imported files, each diagnostic once", async () => {
+    const dir = writeSpecs({
+      "lib.hmdn":
+        'import "base.hmdn"\nmodel bad extends base { task click { label clicked } }\n',
+      "top.hmdn": 'import "lib.hmdn"\n',
+    });
+    const files = [path.join(dir, "top.hmdn"), path.join(dir, "lib.hmdn")];
+    for (const roots of [files.slice(0, 1), files]) {
+      const result = await checkFiles(roots, { data: true });
+      expect(
+        result.diagnostics.map((item) => [item.code, path.basename(item.file)]),
+      ).toEqual([["HMD2022", "lib.hmdn"]]);
+    }
+  });
+
   it("reads a file imported twice once", async () => {
     const dir = writeSpecs({
       "a.hmdn": 'import "base.hmdn"\nmodel a extends base {}\n',

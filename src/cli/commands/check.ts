@@ -20,7 +20,8 @@ import type { Command } from "../main.js";
 const help = `usage: hmdnc check <spec|dir>... [--data] [--format human|json]
 
 Checks .hmdn spec files (a directory means every .hmdn file under it) and
-prints every diagnostic. Exits with 0 when there are no errors, 1 otherwise.
+every file they import, and prints each diagnostic once, in the file that
+wrote it. Exits with 0 when there are no errors, 1 otherwise.
 
 options:
   --data            also require every dataset's CSV file to be readable;
