@@ -5,7 +5,7 @@
  * string, and a cycle at the import that closes it.
  */
 
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { diagnostic } from "../diagnostics/codes.js";
@@ -95,12 +95,18 @@ export async function loadProgram(
   for (const root of roots) {
     const parsed = await parseCached(root, root, loader);
     if (parsed === null) {
+      const isDirectory = await stat(root).then(
+        (info) => info.isDirectory(),
+        () => false,
+      );
       program.diagnostics.push(
         diagnostic("HMD2001", {
           file: root,
           span: { start: 0, end: 0 },
-          message: `spec file \`${root}\` not found`,
-          help: "check the path",
+          message: isDirectory
+            ? `\`${root}\` is a directory, not a spec file`
+            : `spec file \`${root}\` not found`,
+          help: isDirectory ? "name a .hmdn file inside it" : "check the path",
         }),
       );
       (program as { halted: boolean }).halted = true;

@@ -79,6 +79,24 @@ export function usageFailure(error: unknown, name: string): number {
   return 1;
 }
 
+/**
+ * Diagnostics as JSON. A diagnostic about a file with no text (a spec file
+ * that does not exist) is placed at 1:1, so every position is 1-based.
+ */
+export function jsonDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  sources: ReadonlyMap<string, Source>,
+): ReturnType<typeof diagnosticsToJson> {
+  const first = { line: 1, column: 1, offset: 0 };
+  return diagnosticsToJson(diagnostics, sources).map((item) => ({
+    ...item,
+    ...(sources.has(item.file) ? {} : { start: first, end: first }),
+    labels: item.labels.map((label) =>
+      sources.has(label.file) ? label : { ...label, start: first, end: first },
+    ),
+  }));
+}
+
 /** Writes diagnostics in the chosen format (human text to stderr). */
 export function writeDiagnostics(
   diagnostics: readonly Diagnostic[],
@@ -87,7 +105,7 @@ export function writeDiagnostics(
 ): void {
   if (format === "json") {
     process.stdout.write(
-      `${JSON.stringify(diagnosticsToJson(diagnostics, sources), null, 2)}\n`,
+      `${JSON.stringify(jsonDiagnostics(diagnostics, sources), null, 2)}\n`,
     );
     return;
   }
@@ -105,13 +123,14 @@ async function expand(inputs: readonly string[]): Promise<string[]> {
       files.push(input);
       continue;
     }
-    const entries = await readdir(input, { recursive: true });
-    files.push(
-      ...entries
-        .filter((entry) => entry.endsWith(".hmdn"))
-        .map((entry) => path.join(input, entry))
-        .sort(),
-    );
+    const entries = (await readdir(input, { recursive: true }))
+      .filter((entry) => entry.endsWith(".hmdn"))
+      .map((entry) => path.join(input, entry))
+      .sort();
+    if (entries.length === 0) {
+      throw new UsageError(`directory \`${input}\` contains no .hmdn files`);
+    }
+    files.push(...entries);
   }
   return files;
 }

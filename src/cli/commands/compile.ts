@@ -14,11 +14,11 @@ import {
   type BlockSummary,
   type ModelIr,
 } from "../../compiler/index.js";
-import { diagnosticsToJson } from "../../diagnostics/render.js";
 import type { Command } from "../main.js";
 import { renderTable } from "../table.js";
 import {
   formatFlag,
+  jsonDiagnostics,
   parseFlags,
   usageFailure,
   UsageError,
@@ -184,7 +184,7 @@ async function run(args: readonly string[]): Promise<number> {
   }
   const summary = ir === null ? [] : inferShapes(ir);
   if (options.format === "json") {
-    const diagnostics = diagnosticsToJson(result.diagnostics, result.sources);
+    const diagnostics = jsonDiagnostics(result.diagnostics, result.sources);
     process.stdout.write(
       `${JSON.stringify({ written, summary, diagnostics }, null, 2)}\n`,
     );
