@@ -37,32 +37,60 @@ export function formatCount(value: number): string {
   return value.toLocaleString("en-US");
 }
 
-function renderTask(name: string | null, metrics: TaskMetrics): string {
+/** Which metrics a report shows: a model's `evaluate` or an experiment's `report` settings. */
+export interface ReportSettings {
+  readonly metrics: readonly ("auc" | "logloss" | "gauc")[];
+  readonly perScenario: boolean;
+}
+
+/** Shows every metric and the per-scenario table. */
+export const FULL_REPORT: ReportSettings = {
+  metrics: ["auc", "logloss", "gauc"],
+  perScenario: true,
+};
+
+function renderTask(
+  name: string | null,
+  metrics: TaskMetrics,
+  settings: ReportSettings,
+): string {
   const title = name === null ? "" : `task ${name}: `;
-  const lines: string[] = [
-    `${title}AUC ${formatMetric(metrics.auc)}  logloss ${formatMetric(metrics.logloss)}` +
-      `  GAUC ${formatMetric(metrics.gauc)}` +
-      `  rows ${formatCount(metrics.rows)}  positives ${formatCount(metrics.positives)}`,
+  const shows = (metric: "auc" | "logloss" | "gauc") =>
+    settings.metrics.includes(metric);
+  const figures = [
+    ...(shows("auc") ? [`AUC ${formatMetric(metrics.auc)}`] : []),
+    ...(shows("logloss") ? [`logloss ${formatMetric(metrics.logloss)}`] : []),
+    ...(shows("gauc") ? [`GAUC ${formatMetric(metrics.gauc)}`] : []),
+    `rows ${formatCount(metrics.rows)}`,
+    `positives ${formatCount(metrics.positives)}`,
   ];
-  if (metrics.gauc !== null && metrics.gaucGroupsSkipped > 0) {
+  const lines: string[] = [`${title}${figures.join("  ")}`];
+  if (shows("gauc") && metrics.gauc !== null && metrics.gaucGroupsSkipped > 0) {
     lines.push(
       `  (GAUC leaves out ${formatCount(metrics.gaucGroupsSkipped)} groups whose rows are all of one class)`,
     );
   }
   const scenarios = Object.entries(metrics.scenarios);
-  if (scenarios.length > 1) {
+  if (settings.perScenario && scenarios.length > 1) {
+    const header = [
+      "scenario",
+      "rows",
+      "positives",
+      ...(shows("auc") ? ["AUC"] : []),
+      ...(shows("logloss") ? ["logloss"] : []),
+    ];
     lines.push(
       "",
       renderTable(
-        ["scenario", "rows", "positives", "AUC", "logloss"],
+        header,
         scenarios.map(([scenario, part]) => [
           scenario,
           formatCount(part.rows),
           formatCount(part.positives),
-          formatMetric(part.auc),
-          formatMetric(part.logloss),
+          ...(shows("auc") ? [formatMetric(part.auc)] : []),
+          ...(shows("logloss") ? [formatMetric(part.logloss)] : []),
         ]),
-        ["left", "right", "right", "right", "right"],
+        header.map((_, i) => (i === 0 ? "left" : "right")),
       ).trimEnd(),
     );
   }
@@ -72,17 +100,23 @@ function renderTask(name: string | null, metrics: TaskMetrics): string {
 /**
  * Renders the metrics a run reports: the primary task with its
  * per-scenario table, the other tasks, and the features with unseen or
- * missing values.
+ * missing values. `settings` (the model's `evaluate` block) picks the
+ * metrics shown and whether the per-scenario table is.
  */
-export function renderMetricsReport(metrics: RunMetrics): string {
+export function renderMetricsReport(
+  metrics: RunMetrics,
+  settings: ReportSettings = FULL_REPORT,
+): string {
   const split =
     metrics.split === "test" ? "the test split" : "every row of the file";
   const parts: string[] = [`metrics on ${split} (backend ${metrics.backend}):`];
   const taskNames = Object.keys(metrics.tasks);
   // With several tasks every one gets a heading; one task needs none.
-  parts.push(renderTask(taskNames.length > 1 ? taskNames[0] : null, metrics));
+  parts.push(
+    renderTask(taskNames.length > 1 ? taskNames[0] : null, metrics, settings),
+  );
   for (const name of taskNames.slice(1)) {
-    parts.push("", renderTask(name, metrics.tasks[name]));
+    parts.push("", renderTask(name, metrics.tasks[name], settings));
   }
   const counted = Object.entries(metrics.features).filter(
     ([, counts]) => counts.oov > 0 || counts.missing > 0,

@@ -195,4 +195,47 @@ describe("metrics table", () => {
       ].join("\n"),
     );
   });
+  it("shows only the metrics the evaluate block asks for", () => {
+    const task = {
+      auc: 0.7,
+      logloss: 0.5,
+      gauc: 0.6,
+      rows: 10,
+      positives: 5,
+      scenarios: {
+        "0": { auc: 0.7, logloss: 0.5, rows: 6, positives: 3 },
+        "1": { auc: 0.6, logloss: 0.4, rows: 4, positives: 2 },
+      },
+      gaucGroupsSkipped: 3,
+    };
+    const metrics: RunMetrics = {
+      ...task,
+      backend: "cpu",
+      samplesPerSecond: 1,
+      seed: 1,
+      irHash: "0",
+      split: "test",
+      tasks: { click: task },
+      features: {},
+    };
+    expect(
+      renderMetricsReport(metrics, { metrics: ["auc"], perScenario: false }),
+    ).toBe(
+      "metrics on the test split (backend cpu):\nAUC 0.7000  rows 10  positives 5\n",
+    );
+    expect(
+      renderMetricsReport(metrics, { metrics: ["logloss"], perScenario: true }),
+    ).toBe(
+      [
+        "metrics on the test split (backend cpu):",
+        "logloss 0.5000  rows 10  positives 5",
+        "",
+        "scenario  rows  positives  logloss",
+        "--------  ----  ---------  -------",
+        "0            6          3   0.5000",
+        "1            4          2   0.4000",
+        "",
+      ].join("\n"),
+    );
+  });
 });

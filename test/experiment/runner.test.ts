@@ -183,7 +183,7 @@ describe("experiment runner", () => {
     expect(outcome.summaries[1].auc.mean).toBeCloseTo(0.62, 12);
     const csv = fs.readFileSync(path.join(outDir, "results.csv"), "utf8");
     expect(csv.split("\n")[3]).toBe(
-      "hierarchy.levels=2,hierarchy.levels=2,1,,,,,failed",
+      "hierarchy.levels=2,hierarchy.levels=2,1,,,,failed",
     );
     expect(fs.existsSync(path.join(outDir, "chart.svg"))).toBe(true);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { niceScale, renderChart } from "../../src/runtime/experiment/chart.js";
 import {
+  chosenFields,
   resultsCsv,
   spread,
   summarize,
@@ -111,5 +112,51 @@ describe("experiment chart", () => {
     const svg = renderChart("x", summarize(single));
     expect(svg).not.toContain("Test AUC per scenario");
     expect(svg.match(/<circle /g)).toHaveLength(2);
+  });
+  it("writes only the reported metrics and no scenarios without per_scenario", () => {
+    expect(resultsCsv(results, { metrics: ["auc"], perScenario: false })).toBe(
+      [
+        "variant,settings,seed,auc,status",
+        "d1,hierarchy.levels=1,1,0.7,ok",
+        "d1,hierarchy.levels=1,2,0.72,ok",
+        "d6,hierarchy.levels=6,1,0.74,ok",
+        "",
+      ].join("\n"),
+    );
+    const kept = chosenFields(results[0], {
+      metrics: ["auc"],
+      perScenario: false,
+    });
+    expect(Object.keys(kept).sort()).toEqual([
+      "auc",
+      "irHash",
+      "run",
+      "seed",
+      "settings",
+      "skipped",
+      "status",
+      "variant",
+    ]);
+    const chart = renderChart("e", summarize(results), { perScenario: false });
+    expect(chart).not.toContain("per scenario");
+    expect(renderChart("e", summarize(results))).toContain("per scenario");
+  });
+});
+
+describe("experiment summary table", () => {
+  it("shows only the reported metrics", async () => {
+    const { renderSummary } = await import("../../src/cli/commands/run.js");
+    const table = renderSummary(summarize(results), {
+      metrics: ["auc"],
+      perScenario: false,
+    });
+    expect(table.split("\n")[0].split(/\s{2,}/)).toEqual([
+      "variant",
+      "seeds",
+      "AUC mean ± std",
+      "AUC min",
+      "AUC max",
+    ]);
+    expect(renderSummary(summarize(results)).split("\n")[0]).toContain("AUC 1");
   });
 });

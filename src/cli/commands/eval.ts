@@ -94,7 +94,7 @@ async function evaluate(args: readonly string[]): Promise<number> {
   }
   lines.push(`wrote metrics to ${result.metricsPath}`);
   process.stdout.write(
-    `${lines.join("\n")}\n${renderMetricsReport(result.metrics)}`,
+    `${lines.join("\n")}\n${renderMetricsReport(result.metrics, readRun(runDir).ir.evaluate)}`,
   );
   for (const agreement of result.codes) {
     process.stdout.write(renderCodeAgreement(agreement));

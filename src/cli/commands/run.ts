@@ -127,7 +127,7 @@ async function runCommand(args: readonly string[]): Promise<number> {
 
   process.stdout.write(
     `experiment ${ir.name}: ${outcome.results.length} runs in ${outDir}\n` +
-      renderSummary(outcome.summaries) +
+      renderSummary(outcome.summaries, ir.report) +
       `wrote ${outcome.files.json}, ${outcome.files.csv} and ${outcome.files.chart}\n`,
   );
   if (outcome.failed.length > 0) {
@@ -162,32 +162,39 @@ function meanStd(spread: VariantSummary["auc"]): string {
 }
 
 /** Renders the per-variant summary: AUC mean ± std [min, max], logloss, per-scenario AUC. */
-export function renderSummary(summaries: readonly VariantSummary[]): string {
+export function renderSummary(
+  summaries: readonly VariantSummary[],
+  report: ExperimentIr["report"] = {
+    metrics: ["auc", "logloss", "gauc"],
+    perScenario: true,
+  },
+): string {
   const scenarios = [
     ...new Set(summaries.flatMap((s) => Object.keys(s.scenarios))),
   ];
-  const perScenario = scenarios.length > 1 ? scenarios : [];
+  const perScenario =
+    report.perScenario && scenarios.length > 1 ? scenarios : [];
+  const shows = (metric: "auc" | "logloss" | "gauc") =>
+    report.metrics.includes(metric);
   const anyFailed = summaries.some((s) => s.failed > 0);
   const header = [
     "variant",
     "seeds",
     ...(anyFailed ? ["failed"] : []),
-    "AUC mean ± std",
-    "AUC min",
-    "AUC max",
-    "logloss",
-    "GAUC",
+    ...(shows("auc") ? ["AUC mean ± std", "AUC min", "AUC max"] : []),
+    ...(shows("logloss") ? ["logloss"] : []),
+    ...(shows("gauc") ? ["GAUC"] : []),
     ...perScenario.map((name) => `AUC ${name}`),
   ];
   const rows = summaries.map((s) => [
     s.variant,
     String(s.seeds),
     ...(anyFailed ? [String(s.failed)] : []),
-    meanStd(s.auc),
-    formatMetric(s.auc.min),
-    formatMetric(s.auc.max),
-    formatMetric(s.logloss.mean),
-    formatMetric(s.gauc.mean),
+    ...(shows("auc")
+      ? [meanStd(s.auc), formatMetric(s.auc.min), formatMetric(s.auc.max)]
+      : []),
+    ...(shows("logloss") ? [formatMetric(s.logloss.mean)] : []),
+    ...(shows("gauc") ? [formatMetric(s.gauc.mean)] : []),
     ...perScenario.map((name) =>
       meanStd(
         s.scenarios[name] ?? {

@@ -144,7 +144,7 @@ async function train(args: readonly string[]): Promise<number> {
     );
   }
   process.stdout.write(
-    `run directory: ${outDir}\n${renderMetricsReport(result.metrics)}`,
+    `run directory: ${outDir}\n${renderMetricsReport(result.metrics, result.ir.evaluate)}`,
   );
   return 0;
 }

@@ -146,16 +146,21 @@ function renderPanel(panel: Panel, parts: string[]): void {
   }
 }
 
-/** Renders the experiment chart as a standalone SVG document. */
+/**
+ * Renders the experiment chart as a standalone SVG document; the
+ * per-scenario panel is left out when `perScenario` is false.
+ */
 export function renderChart(
   experiment: string,
   summaries: readonly VariantSummary[],
+  options: { readonly perScenario?: boolean } = {},
 ): string {
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const scenarioNames = [
     ...new Set(summaries.flatMap((s) => Object.keys(s.scenarios))),
   ].filter((name) => summaries.some((s) => s.scenarios[name]?.mean != null));
-  const hasScenarios = scenarioNames.length > 1;
+  const hasScenarios =
+    options.perScenario !== false && scenarioNames.length > 1;
   const height = PANEL_HEIGHT * (hasScenarios ? 2 : 1) + 40;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,

@@ -5,6 +5,7 @@ import { writeFileAtomic, writeJsonAtomic, readJson } from "../train/files.js";
 import { hashCanonical, type RunMetrics } from "../train/report.js";
 import { renderChart } from "./chart.js";
 import {
+  chosenFields,
   resultsCsv,
   summarize,
   type ExperimentResult,
@@ -230,14 +231,20 @@ export async function runExperiment(
     csv: path.join(options.outDir, "results.csv"),
     chart: path.join(options.outDir, "chart.svg"),
   };
+  const report = options.ir.report;
   writeJsonAtomic(files.json, {
     experiment: options.ir.name,
     seeds: options.ir.seeds,
-    report: options.ir.report,
-    results,
-    summary: summaries,
+    report,
+    results: results.map((result) => chosenFields(result, report)),
+    summary: summaries.map((summary) => chosenFields(summary, report)),
   });
-  writeFileAtomic(files.csv, resultsCsv(results));
-  writeFileAtomic(files.chart, renderChart(options.ir.name, summaries));
+  writeFileAtomic(files.csv, resultsCsv(results, report));
+  writeFileAtomic(
+    files.chart,
+    renderChart(options.ir.name, summaries, {
+      perScenario: report.perScenario,
+    }),
+  );
   return { results, failed, summaries, files };
 }

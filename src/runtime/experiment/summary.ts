@@ -49,6 +49,34 @@ export interface VariantSummary {
   readonly scenarios: Readonly<Record<string, Spread>>;
 }
 
+/** Which metrics an experiment reports: its `report` block. */
+export interface ReportChoice {
+  readonly metrics: readonly ("auc" | "logloss" | "gauc")[];
+  readonly perScenario: boolean;
+}
+
+/** Every metric and every scenario. */
+export const FULL_CHOICE: ReportChoice = {
+  metrics: ["auc", "logloss", "gauc"],
+  perScenario: true,
+};
+
+/**
+ * Drops the metrics `report` does not ask for from a result or a summary,
+ * for `results.json`: `scenarios` goes when `perScenario` is off.
+ */
+export function chosenFields<T extends ExperimentResult | VariantSummary>(
+  item: T,
+  report: ReportChoice,
+): Partial<T> {
+  const copy: Record<string, unknown> = { ...item };
+  for (const metric of ["auc", "logloss", "gauc"] as const) {
+    if (!report.metrics.includes(metric)) delete copy[metric];
+  }
+  if (!report.perScenario) delete copy.scenarios;
+  return copy as Partial<T>;
+}
+
 /** Computes mean, sample standard deviation, minimum and maximum, skipping `null`. */
 export function spread(values: readonly (number | null)[]): Spread {
   const present = values.filter((value): value is number => value !== null);
@@ -122,19 +150,23 @@ function formatNumber(value: number | null): string {
 
 /**
  * Renders `results.csv`: variant, settings (as `path=value` pairs joined by
- * `;`), seed, auc, logloss, gauc, then one `auc_<scenario>` column per
- * scenario, then `status` (`ok` or `failed`). Empty cells mean
+ * `;`), seed, the metrics `report` asks for (of auc, logloss, gauc, in that
+ * order), then with `perScenario` one `auc_<scenario>` column per scenario, then `status` (`ok` or `failed`). Empty cells mean
  * "undefined" (one class only, not computed, or a failed run).
  */
-export function resultsCsv(results: readonly ExperimentResult[]): string {
-  const scenarios = scenarioOrder(results);
+export function resultsCsv(
+  results: readonly ExperimentResult[],
+  report: ReportChoice = FULL_CHOICE,
+): string {
+  const scenarios = report.perScenario ? scenarioOrder(results) : [];
+  const metrics = (["auc", "logloss", "gauc"] as const).filter((metric) =>
+    report.metrics.includes(metric),
+  );
   const header = [
     "variant",
     "settings",
     "seed",
-    "auc",
-    "logloss",
-    "gauc",
+    ...metrics,
     ...scenarios.map((name) => `auc_${name}`),
     "status",
   ];
@@ -147,9 +179,7 @@ export function resultsCsv(results: readonly ExperimentResult[]): string {
       result.variant,
       settings,
       String(result.seed),
-      formatNumber(result.auc),
-      formatNumber(result.logloss),
-      formatNumber(result.gauc),
+      ...metrics.map((metric) => formatNumber(result[metric])),
       ...scenarios.map((name) => formatNumber(result.scenarios[name] ?? null)),
       result.status,
     ];
