@@ -14,7 +14,19 @@ import type { Source, Span } from "./span.js";
 export interface RenderOptions {
   /** Use ANSI colors; callers pass `true` only when the output is a TTY. */
   readonly color: boolean;
+  /**
+   * The most diagnostics drawn per file, in the order given; the rest are
+   * counted in a line before the summary. Defaults to
+   * `DEFAULT_MAX_DIAGNOSTICS_PER_FILE`; `Infinity` draws them all.
+   */
+  readonly maxDiagnosticsPerFile?: number;
 }
+
+/**
+ * Diagnostics drawn per file by default. A file of random bytes gives
+ * hundreds of errors, and the first ones are the ones worth reading.
+ */
+export const DEFAULT_MAX_DIAGNOSTICS_PER_FILE = 20;
 
 /** Source lines longer than this many characters are cut around the span. */
 export const MAX_LINE_WIDTH = 120;
@@ -66,7 +78,10 @@ interface Marker {
  * Renders diagnostics for a terminal, each followed by a blank line, then a
  * summary line such as `2 errors, 1 warning`. Returns an empty string when
  * there are no diagnostics. A diagnostic whose file is missing from
- * `sources` is rendered without its source lines.
+ * `sources` is rendered without its source lines. Past
+ * `options.maxDiagnosticsPerFile` diagnostics of one file, the rest of that
+ * file are left out and a line such as `... 545 more diagnostics in x.hmdn
+ * not shown` precedes the summary, which still counts every diagnostic.
  */
 export function renderDiagnostics(
   diagnostics: readonly Diagnostic[],
@@ -75,7 +90,27 @@ export function renderDiagnostics(
 ): string {
   if (diagnostics.length === 0) return "";
   const palette = options.color ? ansi : plain;
-  const blocks = diagnostics.map((item) => renderOne(item, sources, palette));
+  const limit = Math.max(
+    1,
+    options.maxDiagnosticsPerFile ?? DEFAULT_MAX_DIAGNOSTICS_PER_FILE,
+  );
+  const shownPerFile = new Map<string, number>();
+  const hiddenPerFile = new Map<string, number>();
+  const blocks: string[] = [];
+  for (const item of diagnostics) {
+    const shown = shownPerFile.get(item.file) ?? 0;
+    if (shown >= limit) {
+      hiddenPerFile.set(item.file, (hiddenPerFile.get(item.file) ?? 0) + 1);
+      continue;
+    }
+    shownPerFile.set(item.file, shown + 1);
+    blocks.push(renderOne(item, sources, palette));
+  }
+  const hidden = [...hiddenPerFile].map(
+    ([file, count]) =>
+      `... ${count} more diagnostic${count === 1 ? "" : "s"} in ${escape(file)} not shown\n`,
+  );
+  if (hidden.length > 0) blocks.push(hidden.join(""));
   return `${blocks.join("\n")}\n${palette.bold(summarizeDiagnostics(diagnostics))}\n`;
 }
 

@@ -276,3 +276,42 @@ describe("diagnostic", () => {
     });
   });
 });
+
+describe("renderDiagnostics limit", () => {
+  const many = (file: string, count: number) =>
+    Array.from({ length: count }, (_, index) =>
+      diagnostic("HMD1101", {
+        file,
+        span: spanOf("user_agee"),
+        message: `problem ${index + 1}`,
+      }),
+    );
+
+  it("draws 20 per file, then counts the rest", () => {
+    const output = render([...many(source.path, 25), ...many("b.hmdn", 2)]);
+    const headers = output
+      .split("\n")
+      .filter((line) => line.startsWith("error["));
+    expect(headers.length).toBe(22);
+    expect(headers[19]).toBe("error[HMD1101]: problem 20");
+    expect(output).not.toContain("problem 21");
+    expect(output).toContain(
+      "\n... 5 more diagnostics in specs/ctr.hmdn not shown\n\n27 errors\n",
+    );
+  });
+
+  it("takes the limit from the options", () => {
+    const items = many(source.path, 3);
+    const capped = renderDiagnostics(items, sources, {
+      color: false,
+      maxDiagnosticsPerFile: 1,
+    });
+    expect(capped).toContain("... 2 more diagnostics in specs/ctr.hmdn");
+    const all = renderDiagnostics(items, sources, {
+      color: false,
+      maxDiagnosticsPerFile: Infinity,
+    });
+    expect(all).toContain("problem 3");
+    expect(all).not.toContain("not shown");
+  });
+});

@@ -47,7 +47,8 @@ describe("syntax error goldens", () => {
       const rendered = renderDiagnostics(
         result.diagnostics,
         new Map([[name, result.source]]),
-        { color: false },
+        // Goldens show every diagnostic, past the per-file default limit.
+        { color: false, maxDiagnosticsPerFile: Infinity },
       );
       expect(rendered).not.toMatch(/-->'|<--|Expecting|but found/);
       await expect(rendered).toMatchFileSnapshot(
