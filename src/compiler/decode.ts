@@ -97,6 +97,7 @@ export function checkBlock(
   }
 
   for (const key of signature.keys) {
+    if (tree.partial === true) break;
     if (key.required !== true || entries.has(key.key)) continue;
     if (key.named === true && children.some((child) => child.key === key.key)) {
       continue;

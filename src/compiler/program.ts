@@ -18,7 +18,7 @@ import type {
   Identifier,
   SpecFile,
 } from "../parser/ast.js";
-import { mergeBlocks, toTree, type TreeBlock } from "./tree.js";
+import { markPartial, mergeBlocks, toTree, type TreeBlock } from "./tree.js";
 
 /** The parser's entry point, injected so tests can substitute it. */
 export type ParseFunction = (
@@ -51,6 +51,8 @@ export interface Program {
   readonly diagnostics: Diagnostic[];
   /** True when a root file is missing or a file has syntax errors; checking then stops. */
   readonly halted: boolean;
+  /** True when an import was missing: declarations may lack what it held. */
+  readonly incomplete: boolean;
 }
 
 /** Reads a spec file's text; an editor passes one that serves unsaved documents. */
@@ -90,6 +92,7 @@ export async function loadProgram(
     declarationsByFile: new Map(),
     diagnostics: [],
     halted: false,
+    incomplete: false,
   };
   const state = { done: new Set<string>(), stack: [] as string[] };
   for (const root of roots) {
@@ -181,6 +184,7 @@ async function visit(
       }
       const child = await parseCached(targetKey, target, loader);
       if (child === null) {
+        (program as { incomplete: boolean }).incomplete = true;
         program.diagnostics.push(
           diagnostic("HMD2001", {
             file: parsed.display,
@@ -276,7 +280,7 @@ export function resolveDeclaration(
 /**
  * Returns a declaration's body with its `extends` chain merged in, parent
  * first. An unknown parent is reported, and the body is returned as far as
- * it merged. A cycle is reported and gives `null`, so the declaration is
+ * it merged, marked partial (as is every body when an import is missing). A cycle is reported and gives `null`, so the declaration is
  * not checked further.
  */
 export function mergedBody(
@@ -285,6 +289,7 @@ export function mergedBody(
   report: (item: Diagnostic) => void,
 ): TreeBlock | null {
   const chain: DeclarationRef[] = [ref];
+  let complete = !program.incomplete;
   let current = ref;
   while (current.declaration.extends !== null) {
     const parentName: Identifier = current.declaration.extends;
@@ -295,7 +300,10 @@ export function mergedBody(
       { file: current.file, span: parentName.loc },
       report,
     );
-    if (parent === null) break;
+    if (parent === null) {
+      complete = false;
+      break;
+    }
     if (chain.includes(parent)) {
       reportCycle(chain.slice(chain.indexOf(parent)), report);
       return null;
@@ -313,7 +321,7 @@ export function mergedBody(
       toTree(chain[index].declaration.body, chain[index].file),
     );
   }
-  return body;
+  return complete ? body : markPartial(body);
 }
 
 /**

@@ -29,6 +29,12 @@ export interface TreeBlock {
   readonly file: string;
   readonly entries: readonly TreeEntry[];
   readonly varies: readonly TreeVary[];
+  /**
+   * True when part of the block could not be read (an unknown parent, a
+   * missing import): absent required keys are then not reported, since the
+   * missing part may well have set them.
+   */
+  readonly partial?: boolean;
 }
 
 /** Keys whose values name children; children merge by name. */
@@ -146,4 +152,17 @@ function mergeEntry(parent: TreeEntry, child: TreeEntry): TreeEntry {
 
 function pathText(vary: TreeVary): string {
   return vary.node.path.segments.map((segment) => segment.name).join(".");
+}
+
+/** Marks `block` and every block inside it as partial. */
+export function markPartial(block: TreeBlock): TreeBlock {
+  return {
+    ...block,
+    partial: true,
+    entries: block.entries.map((entry) =>
+      entry.block === null
+        ? entry
+        : { ...entry, block: markPartial(entry.block) },
+    ),
+  };
 }
