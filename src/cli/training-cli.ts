@@ -4,6 +4,7 @@ import { renderDiagnostics } from "../diagnostics/render.js";
 import type { Source } from "../diagnostics/span.js";
 import { BackendError } from "../runtime/backend.js";
 import { DataError, formatDataDiagnostic } from "../runtime/data/index.js";
+import { describeFlagError } from "./flag-errors.js";
 import { OutputPathError } from "./output-path.js";
 import { RunDirectoryError } from "../runtime/train/run.js";
 import { NonFiniteLossError } from "../runtime/train/trainer.js";
@@ -42,10 +43,7 @@ export function parseFlags<T extends FlagOptions>(
     });
     return parsed as unknown as ParsedFlags<T>;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // Node's messages end with advice about `--`, which rarely applies here.
-    const short = message.replace(/\. To specify a positional.*$/s, "");
-    throw new UsageError(short.charAt(0).toLowerCase() + short.slice(1));
+    throw new UsageError(describeFlagError(args, options, error));
   }
 }
 
