@@ -62,6 +62,27 @@ describe("data errors", () => {
     );
   });
 
+  it("cut a long line around the error column", async () => {
+    const bad = `0,${"a".repeat(210)},"open ${"b".repeat(300)}\n`;
+    const path = tempFile("d.csv", `click,note,size\n0,x,1\n${bad}`);
+    const diagnostic = await diagnosticOf(() =>
+      openDataset(
+        model({ path, features: [categorical("note"), numeric("size")] }),
+      ),
+    );
+    expect(diagnostic).toMatchObject({ code: "HMD4002", line: 3, column: 214 });
+    const [, , , text, caret] = formatDataDiagnostic(diagnostic).split("\n");
+    const quoted = text.slice("3 | ".length);
+    expect(quoted.startsWith("...")).toBe(true);
+    expect(quoted.endsWith("...")).toBe(true);
+    expect(quoted.length).toBeLessThanOrEqual(126);
+    expect(caret.trimEnd().endsWith(" ^")).toBe(true);
+    expect(text[caret.indexOf("^")]).toBe('"');
+    expect(text.slice(caret.indexOf("^"), caret.indexOf("^") + 6)).toBe(
+      '"open ',
+    );
+  });
+
   it("render without a line for file-level problems", () => {
     const error = new DataError({
       code: "HMD4010",

@@ -264,7 +264,8 @@ export class CsvParser {
 /**
  * Returns physical line `line` of the file, which must lie within record
  * `record` of `block` (a record spans several lines only inside quotes).
- * Long lines are cut to 200 characters.
+ * Lines longer than `MAX_QUOTED_LINE` characters are cut; the formatter
+ * shows a window around the error column.
  */
 export function recordLineText(
   block: CsvRecordBlock,
@@ -273,6 +274,12 @@ export function recordLineText(
 ): string {
   return lineFrom(block.text, block.starts[record], line - block.lines[record]);
 }
+
+/**
+ * Characters of a line kept for an error message: enough to reach the error
+ * column of any realistic CSV line, bounded for a file without line feeds.
+ */
+const MAX_QUOTED_LINE = 1 << 20;
 
 /** Returns the text of the line that starts `skip` line feeds after `start`. */
 function lineFrom(text: string, start: number, skip: number): string {
@@ -285,7 +292,7 @@ function lineFrom(text: string, start: number, skip: number): string {
   let end = text.indexOf("\n", at);
   if (end < 0) end = text.length;
   if (end > at && text.charCodeAt(end - 1) === CR) end--;
-  return text.slice(at, Math.min(end, at + 200));
+  return text.slice(at, Math.min(end, at + MAX_QUOTED_LINE));
 }
 
 /** Collects records into growable flat arrays. */

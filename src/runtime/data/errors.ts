@@ -16,7 +16,7 @@ export interface DataDiagnostic {
   readonly line: number;
   readonly column: number;
   readonly help?: string;
-  /** The text of the physical line, cut to 200 characters, to quote under the message. */
+  /** The text of the physical line, to quote under the message; long lines are cut around `column`. */
   readonly lineText?: string;
   /** How many characters from `column` the caret underlines (1 when absent). */
   readonly length?: number;
@@ -57,24 +57,52 @@ export function formatDataDiagnostic(diagnostic: DataDiagnostic): string {
     `${pad}--> ${location}`,
   ];
   if (quoted) {
-    const width = Math.max(1, Math.min(diagnostic.length ?? 1, 200));
-    // Escapes widen the text, so the caret column is measured on the
-    // escaped text before the column rather than taken from `column`.
-    const start = Math.max(0, column - 1);
-    // Tabs stay tabs in the padding so the terminal moves the caret to the
-    // same tab stop as the text above it (TSV files are full of them).
-    const before = escape(lineText.slice(0, start)).replace(/[^\t]/g, " ");
-    const marked = escape(lineText.slice(start, start + width)).length;
-    const caret = before + "^".repeat(Math.max(1, marked));
-    lines.push(
-      `${pad} |`,
-      `${line} | ${escape(lineText)}`,
-      `${pad} | ${caret}`,
-    );
+    const { text, caret } = quoteLine(lineText, column, diagnostic.length ?? 1);
+    lines.push(`${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`);
     if (diagnostic.help !== undefined) lines.push(`${pad} |`);
   }
   if (diagnostic.help !== undefined) {
     lines.push(`${pad} = help: ${escape(diagnostic.help)}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Characters of a quoted data line shown around the error column. */
+const QUOTE_WIDTH = 120;
+
+/** Characters kept before the error column when a long line is cut. */
+const QUOTE_CONTEXT = 40;
+
+const ELLIPSIS = "...";
+
+/**
+ * Cuts `lineText` to a window around 1-based `column` (with `...` on each
+ * cut side), escapes control characters, and draws the caret row under the
+ * `length` characters from `column`.
+ */
+function quoteLine(
+  lineText: string,
+  column: number,
+  length: number,
+): { text: string; caret: string } {
+  const start = Math.min(Math.max(0, column - 1), lineText.length);
+  let from = 0;
+  let to = lineText.length;
+  if (lineText.length > QUOTE_WIDTH) {
+    from = Math.max(0, start - QUOTE_CONTEXT);
+    to = Math.min(lineText.length, from + QUOTE_WIDTH);
+    from = Math.max(0, Math.min(from, to - QUOTE_WIDTH));
+  }
+  const prefix = from > 0 ? ELLIPSIS : "";
+  const suffix = to < lineText.length ? ELLIPSIS : "";
+  // Escapes widen the text, so the caret column is measured on the escaped
+  // text. Tabs stay tabs in the padding so the terminal moves the caret to
+  // the same tab stop as the text above it (TSV files are full of them).
+  const before = prefix + escape(lineText.slice(from, start));
+  const markedEnd = Math.min(to, start + Math.max(1, length));
+  const marked = escape(lineText.slice(start, markedEnd)).length;
+  return {
+    text: prefix + escape(lineText.slice(from, to)) + suffix,
+    caret: before.replace(/[^\t]/g, " ") + "^".repeat(Math.max(1, marked)),
+  };
 }
