@@ -201,6 +201,13 @@ describe("hmdnc train", () => {
       );
       expect(result.stderr).not.toContain("internal error");
       expect(fs.existsSync(path.join(dir, "run/metrics.json"))).toBe(false);
+
+      const evaluated = runCli(["eval", path.join(dir, "run")]);
+      expect(evaluated.status).toBe(1);
+      expect(evaluated.stderr).toMatch(
+        /has no final weights: the training loss is .* at step \d+.*resuming would diverge again, so lower the learning rate or set `grad_clip`/,
+      );
+      expect(evaluated.stderr).not.toContain("--resume");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -288,5 +295,15 @@ describe("hmdnc train", () => {
     expect(asDirectory.stderr).toContain(
       "it names a directory; give a file name",
     );
+  });
+  it("refuses to evaluate a file without data rows, like train", () => {
+    const header = path.join(workspace, "header_only.csv");
+    const slice = fs.readFileSync(path.join(workspace, "slice.csv"), "utf8");
+    fs.writeFileSync(header, `${slice.split("\n")[0]}\n`);
+    const result = runCli(["eval", firstRun(), "--data", header, "--quiet"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("HMD4011");
+    expect(result.stderr).toContain("the file has no good data rows to score");
+    expect(result.stdout).toBe("");
   });
 });

@@ -2,11 +2,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ModelIr } from "../../compiler/ir.js";
 import type { Logger } from "../backend.js";
-import { openDataset, type DataBatch } from "../data/index.js";
+import { DataError, openDataset, type DataBatch } from "../data/index.js";
 import { createNetwork } from "../network.js";
 import { readStateDirectory } from "./checkpoint.js";
 import { buildRunMetrics, evaluateSplit } from "./evaluate.js";
-import { writeJsonAtomic } from "./files.js";
+import { readJson, writeJsonAtomic } from "./files.js";
 import { csvField } from "../experiment/summary.js";
 import type { RunMetrics } from "./report.js";
 import { readRun, RunDirectoryError } from "./run.js";
@@ -55,6 +55,17 @@ export async function evaluateRun(
 ): Promise<EvaluateRunResult> {
   const { ir, settings, preprocessing } = readRun(options.runDir);
   const finalDir = path.join(options.runDir, "final");
+  const diverged = path.join(options.runDir, "diverged.json");
+  if (
+    !fs.existsSync(path.join(finalDir, "state.json")) &&
+    fs.existsSync(diverged)
+  ) {
+    const { message } = readJson<{ message: string }>(diverged);
+    throw new RunDirectoryError(
+      `${options.runDir} has no final weights: ${message}; ` +
+        "resuming would diverge again, so lower the learning rate or set `grad_clip` in the train block and train it anew",
+    );
+  }
   if (!fs.existsSync(path.join(finalDir, "state.json"))) {
     throw new RunDirectoryError(
       `${options.runDir} has no final weights: the run has not finished; continue it with \`hmdnc train --resume ${options.runDir}\``,
@@ -69,6 +80,18 @@ export async function evaluateRun(
     dataPath: options.dataPath,
     preprocessing,
   });
+  if (dataset.rows.test === 0) {
+    // The same file is an error for `train` (HMD4011); metrics of no rows
+    // would all be n/a.
+    throw new DataError({
+      code: "HMD4011",
+      message: "the file has no good data rows to score",
+      file: options.dataPath,
+      line: 0,
+      column: 0,
+      help: "check that the file has data rows after its header",
+    });
+  }
   const backend = options.backend ?? settings.backend ?? undefined;
   const network = await createNetwork(ir, preprocessing, {
     ...(backend === undefined ? {} : { backend }),

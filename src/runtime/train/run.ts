@@ -25,6 +25,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from "./files.js";
 import { hashCanonical, type RunMetrics } from "./report.js";
 import { openRunLog } from "./runlog.js";
 import {
+  NonFiniteLossError,
   runTrainingLoop,
   type TrainBatches,
   type TrainOutcome,
@@ -89,6 +90,7 @@ const files = {
   checkpoints: "checkpoints",
   final: "final",
   model: "model",
+  diverged: "diverged.json",
 } as const;
 
 /** Returns the SHA-256 of the canonical JSON of a model IR. */
@@ -305,6 +307,7 @@ export async function trainRun(
       path.join(outDir, files.log),
       latest?.trainer.step ?? 0,
     );
+    const divergedFile = path.join(outDir, files.diverged);
     const outcome = await runTrainingLoop({
       network,
       train: ir.train,
@@ -322,7 +325,15 @@ export async function trainRun(
               path: latest.path,
             },
           }),
+    }).catch((error: unknown) => {
+      // Recorded so that `hmdnc eval` can say why there are no final
+      // weights and advise retraining rather than `--resume`.
+      if (error instanceof NonFiniteLossError) {
+        writeJsonAtomic(divergedFile, { message: error.message });
+      }
+      throw error;
     });
+    fs.rmSync(divergedFile, { force: true });
 
     const results = await evaluateSplit(network, dataset, ir, "test");
     const metrics = buildRunMetrics(results, {
