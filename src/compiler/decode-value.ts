@@ -47,6 +47,15 @@ export function decode(
       if (type.t === "int" && !Number.isInteger(value.value)) {
         return mismatch(value, type, context);
       }
+      // Larger integers lose digits in a double, so they would not survive
+      // the IR round trip as written.
+      if (type.t === "int" && !Number.isSafeInteger(value.value)) {
+        return outOfRange(
+          value,
+          `\`${context.key}\` must be ${describeType(type)} and at most ${Number.MAX_SAFE_INTEGER}, found ${value.raw}`,
+          context,
+        );
+      }
       return checkRange(value.value, type, value, context)
         ? make(value.value)
         : null;
@@ -98,6 +107,9 @@ export function decode(
       const items = value.items.map((item) => decode(item, type.of, context));
       if (items.some((item) => item === null)) return null;
       const decodedItems = items as Decoded[];
+      if (type.unique === true && !checkUnique(decodedItems, context)) {
+        return null;
+      }
       return make(
         decodedItems.map((item) => item.value),
         decodedItems,
@@ -274,6 +286,40 @@ function checkRange(
     context,
   );
   return false;
+}
+
+/** Reports the first repeated item of a list; true when there is none. */
+function checkUnique(
+  items: readonly Decoded[],
+  context: DecodeContext,
+): boolean {
+  const first = new Map<string, Decoded>();
+  for (const item of items) {
+    const text = JSON.stringify(item.value);
+    const previous = first.get(text);
+    if (previous === undefined) {
+      first.set(text, item);
+      continue;
+    }
+    context.report(
+      diagnostic("HMD2014", {
+        file: item.file,
+        span: item.loc,
+        message: `\`${context.key}\` lists ${text} twice`,
+        label: "repeated",
+        labels: [
+          {
+            file: previous.file,
+            span: previous.loc,
+            text: "first listed here",
+          },
+        ],
+        help: "each item may appear once",
+      }),
+    );
+    return false;
+  }
+  return true;
 }
 
 function outOfRange(

@@ -38,6 +38,8 @@ export type ValueType =
       readonly t: "list";
       readonly of: ValueType;
       readonly minItems?: number;
+      /** True when an item may not repeat. */
+      readonly unique?: boolean;
     }
   /** A symbolic value with arguments; a bare name is the call with defaults. */
   | {
@@ -150,7 +152,7 @@ export function describeType(type: ValueType): string {
     case "name":
       return `${type.of.replace("_or_", " or ")} name`;
     case "list":
-      return `list of ${describeType(type.of)}`;
+      return `list of ${describeType(type.of)}${type.unique === true ? " without repeats" : ""}`;
     case "call":
       return Object.entries(type.options)
         .map(([name, option]) =>

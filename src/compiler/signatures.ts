@@ -1003,7 +1003,7 @@ export const experimentSignature: BlockSignature = {
       doc: "A count N (seeds 1..N) or a list of seeds.",
       type: {
         t: "union",
-        of: [positiveInt, { t: "list", of: count, minItems: 1 }],
+        of: [positiveInt, { t: "list", of: count, minItems: 1, unique: true }],
       },
       default: 3,
     },
