@@ -45,7 +45,8 @@ export async function formatSpec(
 /**
  * Prints an already parsed AST of `text` (the text without a byte order
  * mark, as `Source.text` holds it). The AST is copied before prettier sees
- * it, so it is left unchanged.
+ * it, so it is left unchanged. The output keeps the line ends of `text`:
+ * CRLF when its first line ends with CRLF, LF otherwise.
  */
 export async function formatAst(
   ast: SpecFile,
@@ -59,11 +60,19 @@ export async function formatAst(
   const tree = normalized === text ? ast : parseSpec(normalized, path).ast;
   const copy = cloneForPrinting(tree);
   const parser = { parse: () => copy, astFormat: AST_FORMAT, locStart, locEnd };
-  return prettierFormat(normalized, {
+  const printed = (await prettierFormat(normalized, {
     ...FORMAT_OPTIONS,
     filepath: path,
     parser: "hmdn-ast",
     plugins: [{ ...plugin, parsers: { "hmdn-ast": parser } } as never],
     endOfLine: "lf",
-  } as never) as Promise<string>;
+  } as never)) as string;
+  // A CRLF file printed with LF would show as a change of every line.
+  return usesCrlf(text) ? printed.replace(/\n/g, "\r\n") : printed;
+}
+
+/** Tells whether the first line break of `text` is CRLF. */
+function usesCrlf(text: string): boolean {
+  const lineFeed = text.indexOf("\n");
+  return lineFeed > 0 && text.charCodeAt(lineFeed - 1) === 0x0d;
 }

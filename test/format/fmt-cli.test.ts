@@ -123,6 +123,20 @@ describe("hmdnc fmt", () => {
     expect(result.stdout).toBe("1 file already formatted\n");
   });
 
+  it("keeps CRLF and the byte order mark", async () => {
+    const file = path.join(directory, "windows.hmdn");
+    const crlf = "\ufeff// head\r\nmodel m {\r\n  a 1\r\n}\r\n";
+    await writeFile(file, crlf);
+    const checked = await hmdnc(["fmt", "--check", file]);
+    expect(checked.stdout).toBe("1 file already formatted\n");
+    await writeFile(file, "\ufeffmodel m {a 1\r\n}\r\n");
+    const result = await hmdnc(["fmt", file]);
+    expect(result.status).toBe(0);
+    expect(await readFile(file, "utf8")).toBe(
+      "\ufeffmodel m {\r\n  a 1\r\n}\r\n",
+    );
+  });
+
   it("leaves a file with syntax errors untouched", async () => {
     await writeFile(path.join(directory, "broken.hmdn"), BROKEN);
     const result = await hmdnc(["fmt", directory]);

@@ -207,14 +207,19 @@ describe("formatter layout", () => {
       "experiment e {\n  vary hierarchy.levels in [1, 2]\n}\n",
     ],
     [
-      "turns CRLF line ends into LF",
+      "keeps CRLF line ends",
+      "model m {a 1\r\n}\r\n",
       "model m {\r\n  a 1\r\n}\r\n",
-      "model m {\n  a 1\n}\n",
+    ],
+    [
+      "keeps a mark and CRLF together",
+      "\ufeffmodel m {\r\na 1}\r\n",
+      "\ufeffmodel m {\r\n  a 1\r\n}\r\n",
     ],
     [
       "keeps comments and blank lines of a CRLF file",
       "// head\r\nmodel m {\r\n  a 1 // one\r\n\r\n  /* two */\r\n  b 2\r\n}\r\n",
-      "// head\nmodel m {\n  a 1 // one\n\n  /* two */\n  b 2\n}\n",
+      "// head\r\nmodel m {\r\n  a 1 // one\r\n\r\n  /* two */\r\n  b 2\r\n}\r\n",
     ],
     ["formats an empty file as empty", "\n\n", ""],
     [
