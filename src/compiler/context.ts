@@ -30,6 +30,8 @@ export class LoweringContext {
     [id: string]: { file: string; start: number; end: number };
   } = {};
   readonly columns: ColumnReference[] = [];
+  /** Where the dataset's `source` was written, once the dataset is lowered. */
+  sourcePlace: Place | null = null;
   errors = 0;
 
   constructor(private readonly sink: Report) {}

@@ -9,7 +9,7 @@ import { open } from "node:fs/promises";
 import { diagnostic } from "../diagnostics/codes.js";
 import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
 import path from "node:path";
-import type { ColumnReference, LoweringContext } from "./context.js";
+import type { ColumnReference, LoweringContext, Place } from "./context.js";
 import type { ModelIr } from "./ir.js";
 import type { Report } from "./decode.js";
 
@@ -60,13 +60,47 @@ export function splitHeader(line: string, delimiter: string): string[] {
   });
 }
 
-/** Reports every column reference the header lacks, once per place. */
+/**
+ * Reports an empty header line or a repeated column name at `at` (the
+ * dataset's `source`), then every column reference the header lacks, once
+ * per place. An empty file reports nothing else: every column would be
+ * missing.
+ */
 export function checkColumns(
   references: readonly ColumnReference[],
   header: readonly string[],
   csvPath: string,
   report: Report,
+  at: Place | null,
 ): void {
+  const name = path.basename(csvPath);
+  if (header.length === 1 && header[0] === "") {
+    if (at === null) return;
+    report(
+      diagnostic("HMD2033", {
+        file: at.file,
+        span: at.span,
+        message: `the CSV file \`${name}\` is empty`,
+        label: "this file has no header line",
+        help: "its first line must name the columns",
+      }),
+    );
+    return;
+  }
+  const repeated = header.find(
+    (column, index) => header.indexOf(column) < index,
+  );
+  if (repeated !== undefined && at !== null) {
+    report(
+      diagnostic("HMD2033", {
+        file: at.file,
+        span: at.span,
+        message: `the header of \`${name}\` names column \`${repeated}\` twice`,
+        label: "in this file",
+        help: "rename one of the two columns",
+      }),
+    );
+  }
   const known = new Set(header);
   const seen = new Set<string>();
   for (const reference of references) {
@@ -78,7 +112,7 @@ export function checkColumns(
       diagnostic("HMD2022", {
         file: reference.file,
         span: reference.span,
-        message: `column \`${reference.column}\` of ${reference.user} is not in the header of \`${path.basename(csvPath)}\``,
+        message: `column \`${reference.column}\` of ${reference.user} is not in the header of \`${name}\``,
         label: "no such column",
         help:
           didYouMean(suggestSimilar(reference.column, header)) ??
@@ -99,6 +133,12 @@ export async function checkModelColumns(
   const { path: csvPath, delimiter } = ir.dataset.source;
   const header = await readHeader(csvPath, delimiter);
   if (header !== null) {
-    checkColumns(context.columns, header, csvPath, context.report);
+    checkColumns(
+      context.columns,
+      header,
+      csvPath,
+      context.report,
+      context.sourcePlace,
+    );
   }
 }

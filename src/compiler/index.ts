@@ -226,7 +226,13 @@ async function checkHeader(
 ): Promise<void> {
   const header = await readHeader(csvPath, delimiter);
   if (header !== null) {
-    checkColumns(context.columns, header, csvPath, context.report);
+    checkColumns(
+      context.columns,
+      header,
+      csvPath,
+      context.report,
+      context.sourcePlace,
+    );
     return;
   }
   if (!required || source === undefined) return;

@@ -37,6 +37,7 @@ export function lowerDataset(
   dataOverride?: string,
 ): DatasetIr {
   const sourcePlace = placeOf(block, "source", declared);
+  context.sourcePlace = sourcePlace;
   const sourceText = String(block.value("source") ?? "");
   const sourcePath =
     dataOverride !== undefined
