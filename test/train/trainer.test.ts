@@ -10,6 +10,7 @@ import type {
 import {
   NonFiniteLossError,
   runTrainingLoop,
+  TrainingInterruptedError,
 } from "../../src/runtime/train/trainer.js";
 import type { Network } from "../../src/runtime/types.js";
 import { FakeNetwork, fakeBatches, makeBatch, trainPlan } from "./fakes.js";
@@ -290,5 +291,63 @@ describe("training loop", () => {
       "ckpt-00000004",
     ]);
     expect(events.at(-1)).toMatchObject({ type: "end", reason: "nonFinite" });
+  });
+  it("stops when asked with a checkpoint of that step that resumes exactly", async () => {
+    const plan = trainPlan({
+      epochs: 2,
+      checkpoint: { everySteps: 3, keep: 5 },
+    });
+    const uninterrupted = new FakeNetwork(5);
+    await runTrainingLoop({
+      network: uninterrupted,
+      train: plan,
+      data: fakeBatches(5),
+      validate,
+      checkpoints: null,
+      listeners: [],
+    });
+
+    const directory = temporaryDirectory();
+    let steps = 0;
+    const stopped = runTrainingLoop({
+      network: new FakeNetwork(5),
+      train: plan,
+      data: fakeBatches(5),
+      validate,
+      checkpoints: new CheckpointStore(directory, 5),
+      listeners: [
+        (event) => {
+          if (event.type === "step") steps = event.step;
+        },
+      ],
+      shouldStop: () => steps === 7,
+    });
+    await expect(stopped).rejects.toThrow(TrainingInterruptedError);
+    await expect(stopped).rejects.toMatchObject({
+      step: 7,
+      epoch: 1,
+      checkpoint: path.join(directory, "ckpt-00000007"),
+    });
+
+    const store = new CheckpointStore(directory, 5);
+    const latest = store.latest()!;
+    expect(latest.trainer).toMatchObject({ epoch: 1, batch: 2, step: 7 });
+    const resumed = new FakeNetwork(123);
+    await runTrainingLoop({
+      network: resumed,
+      train: plan,
+      data: fakeBatches(5),
+      validate,
+      checkpoints: store,
+      listeners: [],
+      resume: {
+        trainer: latest.trainer,
+        tensors: store.readTensors(path.basename(latest.path)),
+        path: latest.path,
+      },
+    });
+    expect(Array.from(resumed.weights)).toEqual(
+      Array.from(uninterrupted.weights),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import type { ModelIr } from "../../compiler/ir.js";
+import { TrainingInterruptedError } from "../../runtime/train/trainer.js";
 import type { Command } from "../main.js";
 import { prepareOutputDirectory } from "../output-path.js";
 import { createProgressListener } from "../progress.js";
@@ -44,6 +45,9 @@ export const command: Command = {
     try {
       return await train(args);
     } catch (error) {
+      if (error instanceof TrainingInterruptedError) {
+        return reportInterrupt(error);
+      }
       const code = reportUserError(error, "train");
       if (code === null) throw error;
       return code;
@@ -127,7 +131,16 @@ async function train(args: readonly string[]): Promise<number> {
             interactive: process.stderr.isTTY === true,
           }),
         ];
+  // The first Ctrl-C stops after the current step with a checkpoint; a
+  // second one exits at once.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+  };
+  process.on("SIGINT", onInterrupt);
   const result = await trainRun({
+    shouldStop: () => interrupted,
     ir,
     outDir,
     resume: values.resume !== undefined,
@@ -137,7 +150,7 @@ async function train(args: readonly string[]): Promise<number> {
     log: (message) => {
       if (values.quiet !== true) process.stderr.write(`${message}\n`);
     },
-  });
+  }).finally(() => process.off("SIGINT", onInterrupt));
   if (result.outcome === null) {
     process.stderr.write(
       `${outDir} holds a finished run; showing its metrics\n`,
@@ -147,6 +160,25 @@ async function train(args: readonly string[]): Promise<number> {
     `run directory: ${outDir}\n${renderMetricsReport(result.metrics, result.ir.evaluate)}`,
   );
   return 0;
+}
+
+/** Says where training stopped and how to continue; returns exit code 130. */
+function reportInterrupt(error: TrainingInterruptedError): number {
+  const runDir =
+    error.checkpoint === null
+      ? null
+      : path.dirname(path.dirname(error.checkpoint));
+  const saved =
+    error.checkpoint === null
+      ? "no checkpoint was written"
+      : `the checkpoint is ${error.checkpoint}`;
+  process.stderr.write(
+    `${error.message}; ${saved}\n` +
+      (runDir === null
+        ? ""
+        : `help: continue it with \`hmdnc train --resume ${runDir}\`\n`),
+  );
+  return 130;
 }
 
 /** Compiles the spec and prints its diagnostics; returns `null` when it has errors. */

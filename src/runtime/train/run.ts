@@ -71,6 +71,8 @@ export interface TrainRunOptions {
   readonly backend?: string;
   readonly listeners: readonly TrainListener[];
   readonly log: Logger;
+  /** Passed to the training loop: stop with a checkpoint when it returns true. */
+  readonly shouldStop?: () => boolean;
 }
 
 /** The result of `trainRun`. */
@@ -316,6 +318,9 @@ export async function trainRun(
         validationMetrics(ir, await evaluateSplit(net, dataset, ir, "valid")),
       checkpoints: store,
       listeners: [...options.listeners, runLog.listener],
+      ...(options.shouldStop === undefined
+        ? {}
+        : { shouldStop: options.shouldStop }),
       ...(latest === null
         ? {}
         : {

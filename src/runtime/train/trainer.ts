@@ -38,6 +38,13 @@ export interface TrainerOptions {
     /** The checkpoint directory they came from. */
     readonly path: string;
   };
+  /**
+   * Polled after every step; when it returns true the loop writes a
+   * checkpoint of that step and throws `TrainingInterruptedError` (the
+   * CLI sets it on SIGINT). With it the loop yields to the event loop after
+   * each step, so that a signal handler gets to run.
+   */
+  readonly shouldStop?: () => boolean;
 }
 
 /** The end reason, final step and throughput of a finished loop. */
@@ -70,6 +77,22 @@ export class NonFiniteLossError extends Error {
         `(epoch ${epoch + 1}, batch ${batch + 1}); training stopped`,
     );
     this.name = "NonFiniteLossError";
+  }
+}
+
+/**
+ * Raised when `shouldStop` asked the loop to stop. `checkpoint` holds the
+ * state after `step` (written just then, or the newest one when the run
+ * keeps no checkpoints of its own), so `--resume` continues from there.
+ */
+export class TrainingInterruptedError extends Error {
+  constructor(
+    readonly step: number,
+    readonly epoch: number,
+    readonly checkpoint: string | null,
+  ) {
+    super(`training was interrupted at step ${step} (epoch ${epoch + 1})`);
+    this.name = "TrainingInterruptedError";
   }
 }
 
@@ -230,6 +253,20 @@ class TrainingLoop {
         !endsRun
       ) {
         this.saveCheckpoint();
+      }
+      if (this.options.shouldStop !== undefined) {
+        // A signal handler is a macrotask; in-memory batches never leave
+        // the microtask queue, so give it a turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.options.shouldStop()) {
+          const savedAlready =
+            everySteps !== null &&
+            step % everySteps === 0 &&
+            !endsEpoch &&
+            !endsRun;
+          if (!savedAlready) this.saveCheckpoint();
+          throw new TrainingInterruptedError(step, epoch, this.lastCheckpoint);
+        }
       }
       if (endsRun && !endsEpoch) {
         stoppedByMaxSteps = true;
