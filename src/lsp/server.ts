@@ -39,8 +39,19 @@ export const SERVER_CAPABILITIES: InitializeResult["capabilities"] = {
   documentFormattingProvider: true,
 };
 
-/** Wires the handlers of the language server to `connection` and starts listening. */
-export function startServer(connection: Connection): void {
+/** The lifecycle state of a running server, for the command that hosts it. */
+export interface ServerState {
+  /** Whether the client sent `shutdown`, which makes the exit code 0. */
+  readonly shutdownReceived: boolean;
+}
+
+/**
+ * Wires the handlers of the language server to `connection` and starts
+ * listening. Returns the lifecycle state the host reads when the input
+ * stream closes.
+ */
+export function startServer(connection: Connection): ServerState {
+  const state = { shutdownReceived: false };
   const overlay = new DocumentOverlay();
   overlay.install();
   const documents = new TextDocuments(TextDocument);
@@ -161,10 +172,14 @@ export function startServer(connection: Connection): void {
     return formatDocument(await analysisOf(document), document.getText());
   });
 
-  connection.onShutdown(() => overlay.uninstall());
+  connection.onShutdown(() => {
+    state.shutdownReceived = true;
+    overlay.uninstall();
+  });
 
   documents.listen(connection);
   connection.listen();
+  return state;
 }
 
 /**
