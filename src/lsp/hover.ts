@@ -93,13 +93,25 @@ async function summaryRows(
 
 function describeKey(key: KeySignature, entry: Entry): string {
   const lines = [`**${entry.key.name}**: ${key.doc}`];
-  if (key.type !== undefined) lines.push(`Value: ${describeType(key.type)}`);
+  const value = describeValue(key);
+  if (value !== undefined) lines.push(`Value: ${value}`);
   if (key.default !== undefined) {
     lines.push(`Default: \`${formatSetting(key.default)}\``);
   } else if (key.defaultDoc !== undefined) {
     lines.push(`Default: ${key.defaultDoc}`);
   }
   return lines.join("\n\n");
+}
+
+/** Describes what may follow a key: its values, its block, or both. */
+function describeValue(key: KeySignature): string | undefined {
+  const block = "a block `{ .. }`";
+  if (key.type === undefined)
+    return key.block === undefined ? undefined : block;
+  const type = describeType(key.type);
+  if (key.block === undefined) return type;
+  if (key.valueOptional === true) return `${type}, or ${block}`;
+  return `${type}, then ${key.blockRequired === true ? block : `optionally ${block}`}`;
 }
 
 function shapeTable(rows: readonly BlockSummary[]): string {

@@ -223,6 +223,19 @@ describe("language server requests", () => {
     expect(text).toContain("| gates | [B, 4] | P x 260 |");
   });
 
+  it("says that hierarchy also takes a block", async () => {
+    const hover = await client.request<{ contents: { value: string } } | null>(
+      "textDocument/hover",
+      {
+        textDocument: { uri: uri() },
+        position: positionOf(modelText, "hierarchy {", 2),
+      },
+    );
+    expect(hover?.contents.value ?? "").toContain(
+      "Value: `off`, or a block `{ .. }`",
+    );
+  });
+
   it("shows the same shapes on a value", async () => {
     const hover = await client.request<{ contents: { value: string } } | null>(
       "textDocument/hover",
