@@ -160,3 +160,49 @@ describe("experiment summary table", () => {
     expect(renderSummary(summarize(results)).split("\n")[0]).toContain("AUC 1");
   });
 });
+
+describe("experiment chart layout", () => {
+  const wide = (variant: string, aucs: number[]) =>
+    aucs.map((auc, seed) =>
+      result(variant, seed, auc, { "0": auc, "1": 1 - auc }),
+    );
+
+  it("keeps every bar inside the plot and the axis within [0, 1]", () => {
+    const svg = renderChart(
+      "e",
+      summarize([...wide("a", [0, 1]), ...wide("b", [0.5, 0.6])]),
+    );
+    const ys = [
+      ...svg.matchAll(
+        /<line x1="[\d.]+" x2="[\d.]+" y1="([\d.-]+)" y2="([\d.-]+)" stroke="#/g,
+      ),
+    ].flatMap((match) => [Number(match[1]), Number(match[2])]);
+    expect(ys.length).toBeGreaterThan(0);
+    // Panel 1 plots between y 50 and 230, panel 2 between 350 and 530.
+    for (const value of ys) {
+      expect(
+        (value >= 50 && value <= 230) || (value >= 350 && value <= 530),
+      ).toBe(true);
+    }
+    const ticks = [
+      ...svg.matchAll(
+        /class="tick" text-anchor="end" dominant-baseline="middle">([\d.-]+)</g,
+      ),
+    ].map((match) => Number(match[1]));
+    expect(Math.min(...ticks)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(1);
+  });
+
+  it("shows no spread for one seed and puts value labels beside the points", () => {
+    const svg = renderChart(
+      "e",
+      summarize([result("d1", 1, 0.7, { "0": 0.6 })]),
+    );
+    expect(svg).not.toContain("±");
+    expect(svg).toContain("<title>d1 0.7000 (1 seed)</title>");
+    const circle = svg.match(/<circle cx="([\d.]+)" cy="([\d.]+)"/)!;
+    const label = svg.match(/<text x="([\d.]+)" y="([\d.]+)" class="value"/)!;
+    expect(Number(label[1])).toBe(Number(circle[1]) + 8);
+    expect(label[2]).toBe(circle[2]);
+  });
+});

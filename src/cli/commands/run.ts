@@ -158,6 +158,8 @@ async function compileSpec(
 
 function meanStd(spread: VariantSummary["auc"]): string {
   if (spread.mean === null || spread.std === null) return "n/a";
+  // One seed has no spread; "± 0.0000" would claim one.
+  if (spread.count < 2) return spread.mean.toFixed(4);
   return `${spread.mean.toFixed(4)} ± ${spread.std.toFixed(4)}`;
 }
 

@@ -90,17 +90,32 @@ function renderPanel(panel: Panel, parts: string[]): void {
   const right = WIDTH - MARGIN.right;
   const top = panel.top + MARGIN.top;
   const bottom = panel.top + PANEL_HEIGHT - MARGIN.bottom;
-  const values = panel.points.flatMap((point) =>
-    [point.spread.min, point.spread.max].filter(
-      (value): value is number => value !== null,
-    ),
-  );
+  // The std bars count too, but an AUC lies in [0, 1], so the axis never
+  // extends past it even when mean ± std does (0.5 ± 0.707).
+  const values = panel.points.flatMap((point) => {
+    const { mean, std, min, max } = point.spread;
+    const ends = [min, max];
+    if (mean !== null && std !== null && point.spread.count > 1) {
+      ends.push(mean - std, mean + std);
+    }
+    return ends
+      .filter((value): value is number => value !== null)
+      .map((value) => Math.min(1, Math.max(0, value)));
+  });
   const scale =
     values.length > 0
       ? niceScale(Math.min(...values), Math.max(...values))
       : niceScale(0.5, 1);
-  const y = (value: number) =>
-    bottom - ((value - scale.min) / (scale.max - scale.min)) * (bottom - top);
+  const low = Math.max(0, scale.min);
+  const high = Math.min(1, scale.max);
+  // Everything drawn is clamped to the axis range, so no bar leaves the plot.
+  const y = (value: number) => {
+    const clamped = Math.min(high, Math.max(low, value));
+    return (
+      bottom -
+      ((clamped - scale.min) / (scale.max - scale.min)) * (bottom - top)
+    );
+  };
   const decimals = decimalsFor(scale.ticks);
 
   parts.push(
@@ -131,16 +146,26 @@ function renderPanel(panel: Panel, parts: string[]): void {
       continue;
     }
     const x = round(point.x);
+    // One seed has no spread to show: no bars, no "± 0".
+    const several = point.spread.count > 1;
+    const detail = several
+      ? `mean ${mean.toFixed(4)} ± ${std.toFixed(4)} (min ${min.toFixed(4)}, max ${max.toFixed(4)}, ${point.spread.count} seeds)`
+      : `${mean.toFixed(4)} (1 seed)`;
+    if (several) {
+      parts.push(
+        `<line x1="${x}" x2="${x}" y1="${round(y(min))}" y2="${round(y(max))}" stroke="${point.color}" stroke-width="1"/>`,
+        `<line x1="${x}" x2="${x}" y1="${round(y(mean - std))}" y2="${round(y(mean + std))}" stroke="${point.color}" stroke-width="4"/>`,
+      );
+    }
     parts.push(
-      `<line x1="${x}" x2="${x}" y1="${round(y(min))}" y2="${round(y(max))}" stroke="${point.color}" stroke-width="1"/>`,
-      `<line x1="${x}" x2="${x}" y1="${round(y(mean - std))}" y2="${round(y(mean + std))}" stroke="${point.color}" stroke-width="4"/>`,
       `<circle cx="${x}" cy="${round(y(mean))}" r="4" fill="${point.color}"><title>${escapeXml(
-        `${point.label ?? ""} mean ${mean.toFixed(4)} ± ${std.toFixed(4)} (min ${min.toFixed(4)}, max ${max.toFixed(4)}, ${point.spread.count} seeds)`.trim(),
+        `${point.label ?? ""} ${detail}`.trim(),
       )}</title></circle>`,
     );
     if (point.label !== null) {
+      // Right of the point, level with it: clear of the vertical bars.
       parts.push(
-        `<text x="${x}" y="${round(y(max) - 8)}" class="value" text-anchor="middle">${mean.toFixed(4)}</text>`,
+        `<text x="${round(point.x + 8)}" y="${round(y(mean))}" class="value" text-anchor="start" dominant-baseline="middle">${mean.toFixed(4)}</text>`,
       );
     }
   }
@@ -172,7 +197,9 @@ export function renderChart(
   const variantStep = plotWidth / Math.max(1, summaries.length);
   renderPanel(
     {
-      title: `${experiment}: test AUC by variant (mean, ±1 std, min–max over seeds)`,
+      title: summaries.some((summary) => summary.auc.count > 1)
+        ? `${experiment}: test AUC by variant (mean, ±1 std, min–max over seeds)`
+        : `${experiment}: test AUC by variant (one seed)`,
       xTitle: "variant",
       top: 0,
       categories: summaries.map((s, i) => ({
