@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -144,6 +144,23 @@ describe("language server over JSON-RPC", () => {
     const published = await client.nextDiagnostics(uri, version);
     const messages = published.diagnostics.map((item) => item.message);
     expect(messages.some((message) => message.includes("`mmoee`"))).toBe(true);
+    await close(uri);
+  });
+
+  it("resolves an absolute import of an unsaved document", async () => {
+    const imported = path.join(scratch, "absolute", "broken.hmdn");
+    await mkdir(path.dirname(imported), { recursive: true });
+    await writeFile(imported, "dataset d {\n  source\n");
+    const uri = "untitled:Untitled-2";
+    const text = `import ${JSON.stringify(imported)}\nmodel m {}\n`;
+    await open(uri, text);
+    const published = await client.nextDiagnostics(fileUri(imported));
+    expect(published.diagnostics.length).toBeGreaterThan(0);
+    const locations = await client.request<Location[]>(
+      "textDocument/definition",
+      { textDocument: { uri }, position: positionOf(text, "broken", 1) },
+    );
+    expect(locations.map((item) => item.uri)).toEqual([fileUri(imported)]);
     await close(uri);
   });
 
