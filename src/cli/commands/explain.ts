@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 
 import { codeInfo, codes, docsPath } from "../../diagnostics/codes.js";
-import { didYouMean, suggestSimilar } from "../../diagnostics/did-you-mean.js";
+import { unknownCodeHelp } from "../../diagnostics/code-suggestions.js";
 import type { Command } from "../main.js";
 import { parseFlags, usageFailure, UsageError } from "./check.js";
 
@@ -35,10 +35,9 @@ async function run(args: readonly string[]): Promise<number> {
     return usageFailure(error, "explain");
   }
   if (codeInfo(code) === undefined) {
-    const hint = didYouMean(suggestSimilar(code, Object.keys(codes)));
     process.stderr.write(
       `error: unknown diagnostic code \`${code}\`\n` +
-        `help: ${hint ?? "codes look like `HMD2003`; the code is printed in brackets after `error`"}\n`,
+        `help: ${unknownCodeHelp(code, Object.keys(codes))}\n`,
     );
     return 1;
   }
