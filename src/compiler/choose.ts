@@ -5,7 +5,9 @@
 
 import { diagnostic } from "../diagnostics/codes.js";
 import { didYouMean, suggestSimilar } from "../diagnostics/did-you-mean.js";
-import type { DeclarationKeyword } from "../parser/ast.js";
+import type { DiagnosticLabel } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
+import type { Declaration, DeclarationKeyword } from "../parser/ast.js";
 import type { Report } from "./decode.js";
 import type { DeclarationRef, Program } from "./program.js";
 
@@ -18,10 +20,12 @@ export function chooseDeclaration(
   report: Report,
 ): DeclarationRef | null {
   const table = program.declarations[keyword];
-  const own = (program.declarationsByFile.get(file) ?? [])
+  const declared = program.declarationsByFile.get(file) ?? [];
+  const own = declared
     .filter((declaration) => declaration.keyword === keyword)
     .map((declaration) => declaration.name.name);
-  const whole = { start: 0, end: 0 };
+  const text = program.sources.get(file)?.text ?? "";
+  const place = placeOf(file, text, declared, keyword);
   if (requested !== undefined) {
     const found = table.get(requested);
     if (found !== undefined) return found;
@@ -29,7 +33,7 @@ export function chooseDeclaration(
     report(
       diagnostic("HMD2031", {
         file,
-        span: whole,
+        ...place,
         message: `no ${keyword} \`${requested}\` in \`${file}\` or its imports`,
         help:
           didYouMean(suggestSimilar(requested, candidates)) ??
@@ -42,7 +46,7 @@ export function chooseDeclaration(
   report(
     diagnostic("HMD2031", {
       file,
-      span: whole,
+      ...place,
       message:
         own.length === 0
           ? `\`${file}\` declares no ${keyword}`
@@ -54,6 +58,45 @@ export function chooseDeclaration(
     }),
   );
   return null;
+}
+
+/**
+ * Where a choice diagnostic points: at the file's declarations of the
+ * wanted kind, else at its first declaration, so the caret sits under a
+ * name that explains the choice. A file without declarations is pointed
+ * at its end, after whatever it imports.
+ */
+function placeOf(
+  file: string,
+  text: string,
+  declared: readonly Declaration[],
+  keyword: DeclarationKeyword,
+): { span: Span; label?: string; labels?: DiagnosticLabel[] } {
+  const own = declared.filter((item) => item.keyword === keyword);
+  const [first, ...rest] = own;
+  if (first !== undefined) {
+    return {
+      span: first.name.loc,
+      label: `${keyword} \`${first.name.name}\` is declared here`,
+      labels: rest.map((item) => ({
+        file,
+        span: item.name.loc,
+        text: `and ${keyword} \`${item.name.name}\``,
+      })),
+    };
+  }
+  const other = declared[0];
+  if (other !== undefined) {
+    return {
+      span: other.name.loc,
+      label: `a ${other.keyword}, not a ${keyword}`,
+    };
+  }
+  const end = text.trimEnd().length;
+  return {
+    span: { start: end, end },
+    label: `no ${keyword} declared by the end of the file`,
+  };
 }
 
 function choices(
