@@ -279,6 +279,8 @@ export function recordLineText(
  * Characters of a line kept for an error message: enough to reach the error
  * column of any realistic CSV line, bounded for a file without line feeds.
  */
+// Limitation: for an error past this many characters of one line, the caret
+// stands at the end of the quoted window instead of under the field.
 const MAX_QUOTED_LINE = 1 << 20;
 
 /** Returns the text of the line that starts `skip` line feeds after `start`. */
