@@ -36,7 +36,7 @@ describe("prepareOutputDirectory", () => {
     expect(fs.readdirSync(target)).toEqual([]);
   });
 
-  it("refuses an existing file", () => {
+  it("rejects an existing file", () => {
     const file = path.join(dir, "taken");
     fs.writeFileSync(file, "x");
     expect(message(() => prepareOutputDirectory(file))).toBe(
@@ -44,7 +44,7 @@ describe("prepareOutputDirectory", () => {
     );
   });
 
-  it("refuses a path below a file", () => {
+  it("rejects a path below a file", () => {
     const file = path.join(dir, "taken");
     fs.writeFileSync(file, "x");
     expect(
@@ -80,7 +80,7 @@ describe("prepareOutputFile", () => {
     );
   });
 
-  it("refuses a directory", () => {
+  it("rejects a directory", () => {
     expect(message(() => prepareOutputFile(`${dir}/`))).toBe(
       `cannot write \`${dir}/\`: it names a directory; give a file name`,
     );
@@ -89,7 +89,7 @@ describe("prepareOutputFile", () => {
     );
   });
 
-  it.runIf(fs.existsSync("/proc/self"))("refuses /proc", () => {
+  it.runIf(fs.existsSync("/proc/self"))("rejects /proc", () => {
     expect(message(() => prepareOutputFile("/proc/m.json"))).toMatch(
       /^cannot write `\/proc\/m.json`: (the file system there does not allow new files|permission denied)$/,
     );

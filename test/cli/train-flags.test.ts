@@ -38,7 +38,7 @@ describe("flag errors", () => {
     );
   });
 
-  it("refuses a value for a switch", () => {
+  it("rejects a value for a switch", () => {
     expect(failure(["--quiet=yes"])).toBe("`--quiet` takes no value");
   });
 

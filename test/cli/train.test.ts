@@ -247,7 +247,7 @@ describe("hmdnc train", () => {
       `already contains a run; pass \`--resume ${firstRun()}\``,
     );
   });
-  it("refuses an --out path that is a file before training", () => {
+  it("rejects an --out file before training", () => {
     const taken = path.join(workspace, "taken");
     fs.writeFileSync(taken, "x");
     const result = runCli([
@@ -296,7 +296,7 @@ describe("hmdnc train", () => {
       "it names a directory; give a file name",
     );
   });
-  it("refuses to evaluate a file without data rows, like train", () => {
+  it("rejects an eval file without data rows", () => {
     const header = path.join(workspace, "header_only.csv");
     const slice = fs.readFileSync(path.join(workspace, "slice.csv"), "utf8");
     fs.writeFileSync(header, `${slice.split("\n")[0]}\n`);
