@@ -137,6 +137,19 @@ describe("hmdnc fmt", () => {
     );
   });
 
+  it("leaves a binary file untouched", async () => {
+    const file = path.join(directory, "image.hmdn");
+    const bytes = Buffer.from([0x6d, 0x6f, 0x00, 0xff, 0x0a]);
+    await writeFile(file, bytes);
+    const result = await hmdnc(["fmt", file]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      "error[HMD1001]: the file is not a text file: NUL byte at byte 2",
+    );
+    expect(result.stderr).toContain(`error: ${file} is not a text file`);
+    expect(await readFile(file)).toEqual(bytes);
+  });
+
   it("leaves a file with syntax errors untouched", async () => {
     await writeFile(path.join(directory, "broken.hmdn"), BROKEN);
     const result = await hmdnc(["fmt", directory]);

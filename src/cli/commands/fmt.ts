@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 
 import { renderDiagnostics } from "../../diagnostics/render.js";
 import { Source } from "../../diagnostics/span.js";
+import { notTextFileDiagnostic } from "../../diagnostics/text-file.js";
 import { formatSpec } from "../../format/format.js";
 import type { Command } from "../main.js";
 
@@ -77,8 +78,13 @@ async function runFormat(args: readonly string[]): Promise<number> {
 type Outcome = "unchanged" | "changed" | "syntax-error";
 
 async function formatFile(file: string, check: boolean): Promise<Outcome> {
-  const text = await readFile(file, "utf8");
-  const result = await formatSpec(text, file);
+  const bytes = await readFile(file);
+  // Decoding with Buffer keeps a byte order mark, which the output keeps.
+  const text = bytes.toString("utf8");
+  const binary = notTextFileDiagnostic(file, bytes);
+  const result = binary
+    ? { ok: false as const, diagnostics: [binary] }
+    : await formatSpec(text, file);
   if (!result.ok) {
     const sources = new Map([[file, new Source(text, file)]]);
     process.stderr.write(
@@ -86,7 +92,11 @@ async function formatFile(file: string, check: boolean): Promise<Outcome> {
         color: process.stderr.isTTY === true,
       }),
     );
-    process.stderr.write(`error: ${file} has syntax errors; left unchanged\n`);
+    process.stderr.write(
+      binary
+        ? `error: ${file} is not a text file; left unchanged\n`
+        : `error: ${file} has syntax errors; left unchanged\n`,
+    );
     return "syntax-error";
   }
   if (!result.changed) return "unchanged";
