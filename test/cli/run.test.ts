@@ -112,4 +112,38 @@ describe("hmdnc run", () => {
       before,
     );
   });
+  it("records a diverging variant and still summarises the others", () => {
+    const spec = path.join(workspace, "boom.hmdn");
+    fs.writeFileSync(
+      spec,
+      `import "tiny.hmdn"
+
+experiment boom {
+  base tiny_hmdn
+  variant fine { train { epochs 1 } }
+  variant boom { train { optimizer sgd(lr: 1e30) } }
+  seeds 1
+}
+`,
+    );
+    const dir = path.join(workspace, "boom");
+    const args = ["run", spec, "--out", dir, "--max-steps", "3", "--quiet"];
+    const result = runCli(args);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("error: 1 of 2 runs failed: boom seed 1");
+    expect(result.stderr).not.toContain("internal error");
+    const csv = fs.readFileSync(path.join(dir, "results.csv"), "utf8");
+    expect(
+      csv
+        .trim()
+        .split("\n")
+        .map((line) => line.split(",").at(-1)),
+    ).toEqual(["status", "ok", "failed"]);
+    expect(fs.existsSync(path.join(dir, "chart.svg"))).toBe(true);
+
+    const again = runCli(args);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("fine seed 1: finished before, skipped");
+    expect(again.stderr).toContain("resuming boom seed 1");
+  });
 });
