@@ -63,8 +63,13 @@ export function parseSpec(text: string, path: string): ParseResult {
     comments: lexed.comments,
     errorOffsets,
   });
+  // Lexical errors take part in the cascade check, so a parse error that a
+  // dropped character caused (`lr = 1` parsed as `lr 1`) is not reported
+  // too; the lexical errors themselves are always kept.
+  const lexical = new Set<Diagnostic>(lexed.diagnostics);
   const syntaxDiagnostics = dropCascades(
     [
+      ...lexed.diagnostics,
       ...describeParseErrors(parsed.errors, {
         ...positions,
         blockOwners: built.blockOwners,
@@ -73,7 +78,7 @@ export function parseSpec(text: string, path: string): ParseResult {
     ].sort((a, b) => a.span.start - b.span.start),
     source,
     tokens,
-  );
+  ).filter((item) => !lexical.has(item));
 
   // Where parsing stopped early, every open construct looks unclosed; the
   // diagnostic that says why it stopped covers those reports.

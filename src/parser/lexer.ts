@@ -69,7 +69,9 @@ export function lex(source: Source): LexResult {
   const diagnostics: Diagnostic[] = [];
 
   for (const error of result.errors) {
-    diagnostics.push(unexpectedCharacters(source, error.offset, error.length));
+    diagnostics.push(
+      unexpectedCharacters(source, error.offset, error.length, result.tokens),
+    );
   }
   for (const token of result.tokens) {
     if (token.tokenType === UnterminatedString) {
@@ -123,6 +125,7 @@ function unexpectedCharacters(
   source: Source,
   offset: number,
   length: number,
+  tokens: readonly IToken[],
 ): Diagnostic {
   const text = source.text.slice(offset, offset + Math.max(1, length));
   const shown = [...text].map(showCharacter).join("");
@@ -132,9 +135,36 @@ function unexpectedCharacters(
     span: { start: offset, end: offset + Math.max(1, text.length) },
     message: `unexpected character${plural ? "s" : ""} \`${shown}\``,
     help:
+      (text === "=" ? argumentHelp(tokens, offset) : undefined) ??
       CHARACTER_HELP[text[0]] ??
       "names use ASCII letters, digits and `_`; other text belongs in a string",
   });
+}
+
+/**
+ * Inside parentheses, `name = value` is a misspelt named argument, so the
+ * help shows the argument rewritten with `:`.
+ */
+function argumentHelp(
+  tokens: readonly IToken[],
+  offset: number,
+): string | undefined {
+  let depth = 0;
+  let index = 0;
+  for (; index < tokens.length && tokens[index].startOffset < offset; index++) {
+    if (tokens[index].image === "(") depth++;
+    if (tokens[index].image === ")") depth = Math.max(0, depth - 1);
+  }
+  const name = tokens[index - 1];
+  const value = tokens[index];
+  if (depth === 0 || name === undefined || !/^\w+$/.test(name.image)) {
+    return undefined;
+  }
+  const example =
+    value === undefined || value.image === ")" || value.image === ","
+      ? `${name.image}: ..`
+      : `${name.image}: ${value.image}`;
+  return `a named argument is written \`name: value\`, as in \`${example}\``;
 }
 
 function showCharacter(character: string): string {

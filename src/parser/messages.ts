@@ -36,6 +36,7 @@ import {
   lastTopLevelDeclaration,
   startsValue,
   tokenIndex,
+  type Closer,
 } from "./token-queries.js";
 import {
   Colon,
@@ -103,6 +104,7 @@ export function describeParseErrors(
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<number>();
   for (const error of errors) {
+    if (diagnostics.length > 0 && isRecoveryEcho(error, context)) continue;
     const described = describeParseError(error, context);
     // Recovery can report one spot twice, once per enclosing rule; the
     // first report is the most specific one.
@@ -111,6 +113,26 @@ export function describeParseErrors(
     diagnostics.push(described);
   }
   return diagnostics;
+}
+
+/**
+ * True for a closer expected at the end of a file whose brackets all
+ * match: recovery from an earlier error, not a mistake of its own
+ * (`model a extends b extends c { }` leaves the parser inside a block it
+ * never entered).
+ */
+function isRecoveryEcho(
+  error: IRecognitionException,
+  context: ParseContext,
+): boolean {
+  if (tokenIndex(error.token, context.tokens) < context.tokens.length) {
+    return false;
+  }
+  const closers: readonly Closer[] = ["}", "]", ")"];
+  return closers.every(
+    (closer) =>
+      findOpener(context.tokens, context.tokens.length, closer) === undefined,
+  );
 }
 
 /**

@@ -145,6 +145,14 @@ const cases: Case[] = [
   ],
   ["model m { a = 1 }", [["HMD1001", "1:13", "unexpected character `=`"]]],
   [
+    "model m { o adam(lr = 1) }",
+    [["HMD1001", "1:21", "unexpected character `=`"]],
+  ],
+  [
+    "model a extends b extends c { }",
+    [["HMD1101", "1:19", "expected `{` to open the body of model `a`"]],
+  ],
+  [
     "model m { a: 1 }",
     [["HMD1101", "1:12", "unexpected `:` in the block of model `m`"]],
   ],
@@ -471,5 +479,22 @@ describe("recovery", () => {
     for (const item of parseSpec(text, "t.hmdn").diagnostics) {
       expect(item.message).not.toMatch(/Expecting|but found|-->|<--|\{"kind"/);
     }
+  });
+});
+
+describe("the help of a stray `=`", () => {
+  it("shows a named argument with `:` inside a call", () => {
+    const [item] = parseSpec(
+      "model m { o adam(lr = 1) }",
+      "t.hmdn",
+    ).diagnostics;
+    expect(item.help).toBe(
+      "a named argument is written `name: value`, as in `lr: 1`",
+    );
+  });
+
+  it("shows an entry without `=` outside a call", () => {
+    const [item] = parseSpec("model m { a = 1 }", "t.hmdn").diagnostics;
+    expect(item.help).toBe("an entry is written `key value`, without `=`");
   });
 });
