@@ -30,9 +30,9 @@ export interface TreeBlock {
   readonly entries: readonly TreeEntry[];
   readonly varies: readonly TreeVary[];
   /**
-   * True when part of the block could not be read (an unknown parent, a
-   * missing import): absent required keys are then not reported, since the
-   * missing part may well have set them.
+   * Whether part of the block is unknown (an unknown parent, a missing
+   * import). Absent required keys are then not reported, because the
+   * unknown part may have set them.
    */
   readonly partial?: boolean;
 }
