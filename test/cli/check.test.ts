@@ -86,7 +86,7 @@ describe("hmdnc check", () => {
   it("rejects an unknown flag with a pointer to the help", () => {
     const result = hmdnc(["check", "--strict", "specs"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("error: Unknown option '--strict'");
+    expect(result.stderr).toContain("error: unknown option `--strict`");
     expect(result.stderr).toContain("help: run `hmdnc check --help`");
   });
 

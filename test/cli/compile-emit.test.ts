@@ -73,4 +73,20 @@ describe("hmdnc compile --emit tfjs", () => {
     expect(missing.stderr).not.toContain("    at ");
     expect(fs.existsSync(path.join(workspace, "never"))).toBe(false);
   });
+
+  it("rejects an output folder that is a file", () => {
+    const file = path.join(workspace, "a-file");
+    fs.writeFileSync(file, "");
+    const failed = runCli([
+      "compile",
+      path.join(workspace, "tiny.hmdn"),
+      "-o",
+      file,
+    ]);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain(
+      `error: cannot use \`${file}\` as a directory`,
+    );
+    expect(failed.stderr).not.toContain("    at ");
+  });
 });

@@ -15,6 +15,7 @@ import {
   renderDiagnostics,
 } from "../../diagnostics/render.js";
 import type { Source } from "../../diagnostics/span.js";
+import { describeFlagError } from "../flag-errors.js";
 import type { Command } from "../main.js";
 
 const help = `usage: hmdnc check <spec|dir>... [--data] [--format human|json]
@@ -55,9 +56,7 @@ export function parseFlags(
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(
-      (error as Error).message.replace(/\. To specify a positional.*$/s, ""),
-    );
+    throw new UsageError(describeFlagError(args, options, error));
   }
 }
 

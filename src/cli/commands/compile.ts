@@ -3,7 +3,7 @@
  * summary table of its blocks (output shape, parameters, FLOPs per sample).
  */
 
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import {
@@ -15,6 +15,7 @@ import {
   type ModelIr,
 } from "../../compiler/index.js";
 import type { Command } from "../main.js";
+import { OutputPathError, prepareOutputDirectory } from "../output-path.js";
 import { renderTable } from "../table.js";
 import {
   formatFlag,
@@ -91,7 +92,7 @@ function writeIr(ir: ModelIr, dir: string): Promise<string> {
 
 /** Writes to a temporary file in the same folder, then renames it into place. */
 async function writeAtomically(file: string, text: string): Promise<string> {
-  await mkdir(path.dirname(file), { recursive: true });
+  prepareOutputDirectory(path.dirname(file));
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     await writeFile(temporary, text, "utf8");
@@ -177,6 +178,10 @@ async function run(args: readonly string[]): Promise<number> {
   try {
     if (ir !== null) written = await emitters[options.emit](ir, options.out);
   } catch (error) {
+    if (error instanceof OutputPathError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
     const { reportUserError } = await import("../training-cli.js");
     const code = reportUserError(error, "compile");
     if (code === null) throw error;
