@@ -105,7 +105,12 @@ describe("specs", () => {
   it.skipIf(!existsSync(sharedData))(
     "match the headers of the shared data",
     async () => {
-      const result = await checkFiles(files, { data: true });
+      // The synthetic specs read a file the user generates with `hmdnc
+      // synth`, so a fresh clone has no data for them.
+      const result = await checkFiles(
+        files.filter((file) => !file.startsWith("specs/synthetic/")),
+        { data: true },
+      );
       expect(
         result.diagnostics.map((item) => `${item.file}: ${item.message}`),
       ).toEqual([]);
