@@ -28,7 +28,7 @@ import {
   type DeclarationRef,
   type Program,
 } from "./program.js";
-import type { SettingValue } from "./signature-types.js";
+import type { BlockSignature, SettingValue } from "./signature-types.js";
 import {
   datasetSignature,
   featuresSignature,
@@ -119,20 +119,25 @@ export function lowerModel(
   };
 }
 
-function lowerReferencedDataset(
+/**
+ * Resolves the declaration a model names under `key` (`dataset kuairand`),
+ * merges its `extends` chain and checks its body against `signature`.
+ */
+function checkReferencedDeclaration(
   program: Program,
   model: CheckedBlock,
   declared: Place,
   context: LoweringContext,
-  options: LowerOptions,
-): DatasetIr | null {
-  const name = model.value("dataset");
+  key: "dataset" | "features",
+  signature: BlockSignature,
+): { name: string; place: Place; block: CheckedBlock } | null {
+  const name = model.value(key);
   if (typeof name !== "string") return null;
   const ref = resolveDeclaration(
     program,
-    "dataset",
+    key,
     name,
-    placeOf(model, "dataset", declared),
+    placeOf(model, key, declared),
     context.report,
   );
   if (ref === null) return null;
@@ -141,10 +146,30 @@ function lowerReferencedDataset(
   if (body === null) return null;
   const block = checkBlock(
     body,
-    datasetSignature,
-    { ...place, what: `dataset \`${name}\`` },
+    signature,
+    { ...place, what: `${key} \`${name}\`` },
     context.report,
   );
+  return { name, place, block };
+}
+
+function lowerReferencedDataset(
+  program: Program,
+  model: CheckedBlock,
+  declared: Place,
+  context: LoweringContext,
+  options: LowerOptions,
+): DatasetIr | null {
+  const checked = checkReferencedDeclaration(
+    program,
+    model,
+    declared,
+    context,
+    "dataset",
+    datasetSignature,
+  );
+  if (checked === null) return null;
+  const { name, block, place } = checked;
   return lowerDataset(name, block, place, context, options.dataOverride);
 }
 
@@ -154,25 +179,16 @@ function lowerReferencedFeatures(
   declared: Place,
   context: LoweringContext,
 ): FeatureSet | null {
-  const name = model.value("features");
-  if (typeof name !== "string") return null;
-  const ref = resolveDeclaration(
+  const checked = checkReferencedDeclaration(
     program,
+    model,
+    declared,
+    context,
     "features",
-    name,
-    placeOf(model, "features", declared),
-    context.report,
-  );
-  if (ref === null) return null;
-  const place = { file: ref.file, span: ref.declaration.name.loc };
-  const body = mergedBody(program, ref, context.report);
-  if (body === null) return null;
-  const block = checkBlock(
-    body,
     featuresSignature,
-    { ...place, what: `features \`${name}\`` },
-    context.report,
   );
+  if (checked === null) return null;
+  const { name, block } = checked;
   const featureSet = lowerFeatures(block, context);
   if (featureSet.features.length === 0) {
     context.report(
