@@ -77,7 +77,7 @@ export class PreprocessingFitter {
     );
   }
 
-  /** Adds one good training record; `checker` holds its parsed numbers. */
+  /** Adds one good training record; `checker` contains its parsed numbers. */
   add(block: CsvRecordBlock, record: number, checker: RowChecker): void {
     const layout = this.layout;
     const start = block.offsets[record];
@@ -202,14 +202,16 @@ export function detachString(value: string): string {
 function sortByCount(counts: Map<string, Tally>): [string, number][] {
   const entries: [string, number][] = [];
   for (const [value, tally] of counts) entries.push([value, tally.count]);
-  return entries.sort((a, b) =>
-    b[1] !== a[1] ? b[1] - a[1] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
-  );
+  return entries.sort((a, b) => {
+    if (b[1] !== a[1]) return b[1] - a[1];
+    if (a[0] === b[0]) return 0;
+    return a[0] < b[0] ? -1 : 1;
+  });
 }
 
 /**
  * Splits a multi-value field by its separator, dropping empty parts, so
- * `"a||b"` holds two values and `"|"` none.
+ * `"a||b"` gives two values and `"|"` none.
  */
 export function splitMulti(value: string, separator: string): string[] {
   const parts = value.split(separator);

@@ -63,7 +63,7 @@ export interface ExperimentOptions {
   readonly overrides?: ExperimentOverrides;
   /**
    * Trains one run into `runDir` and returns its test metrics. `resume` is
-   * true when the directory holds checkpoints of an unfinished attempt.
+   * true when the directory contains checkpoints of an unfinished attempt.
    */
   readonly train: (
     run: PlannedRun,
@@ -177,7 +177,7 @@ function failedResult(run: PlannedRun, error: unknown): ExperimentResult {
 
 /**
  * Runs every variant with every seed, skipping runs whose directory
- * already holds `metrics.json` for the same IR hash and resuming runs that
+ * already contains `metrics.json` for the same IR hash and resuming runs that
  * left checkpoints, then writes `results.json`, `results.csv` and
  * `chart.svg` into `outDir`. A run whose `train` throws is recorded as
  * failed (see `ExperimentOutcome.failed`) and the others go on.

@@ -5,14 +5,14 @@ import { readJson, writeFileDurable } from "./files.js";
 
 /**
  * Checkpoints: one directory per saved step, `ckpt-00000120/`, holding
- * `trainer.json` (where the loop stands), `state.json` (the tensor manifest)
+ * `trainer.json` (the loop position), `state.json` (the tensor manifest)
  * and `state.bin` (every tensor's float32 values, little-endian, in
  * manifest order). A directory is filled under `<name>.tmp/` and renamed into
  * place, so a directory without the `.tmp` suffix is always complete; a kill
  * mid-write leaves only a `.tmp` directory, which the next open deletes.
  */
 
-/** Where the loop stands and what it has learnt about past epochs. */
+/** The loop position and what it has learnt about past epochs. */
 export interface TrainerState {
   /** The next batch to run: batch `batch` of epoch `epoch` (both from 0). */
   readonly epoch: number;
