@@ -79,7 +79,7 @@ for (const [name, v] of top(byKernel, 15)) {
   );
 }
 write("by kernel and input shapes:");
-for (const [name, v] of top(byShape, 15)) {
+for (const [name, v] of top(byShape, Number(process.env.PROFILE_TOP ?? 15))) {
   write(
     `  ${(v.ms / steps).toFixed(1).padStart(8)}  ${String(v.calls / steps).padStart(5)}  ${name}`,
   );

@@ -274,6 +274,68 @@ let current: {
 } | null = null;
 let pending: Promise<WasmBackendInfo> | null = null;
 
+/** The slice of `BackendWasm` the sharing kernels below use. */
+interface RefCountedBackend {
+  incRef(dataId: object): void;
+}
+
+/**
+ * A kernel that returns its input's buffer under a new tensor: the output
+ * shares the data id and bumps its reference count, as the package's own
+ * `Reshape` does.
+ */
+function shareInput(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+}): tf.TensorInfo {
+  const x = args.inputs.x as tf.TensorInfo;
+  (args.backend as RefCountedBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+let sharingKernelsRegistered = false;
+
+/**
+ * Replaces the package's `Identity` kernel, and its `Cast` kernel for a
+ * cast to the same type, with ones that share the input buffer instead of
+ * copying it.
+ *
+ * The tfjs engine clones (runs `Identity` on) every tensor a kernel saves
+ * for its gradient, the `AddN` gradient clones `dy` once per input, and
+ * the `Multiply` and `Relu` gradients cast float32 to float32. The stock
+ * wasm kernels copy each of these. Sharing them raised the MMoE training
+ * rate by about 5 % (`bench/notes.md`). A kernel never writes into a
+ * buffer after making it, and a variable's `assign` swaps in a new
+ * buffer, so a shared buffer cannot change under its other tensors. The
+ * cpu backend of tfjs shares the same way.
+ */
+function registerSharingKernels(): void {
+  if (sharingKernelsRegistered) return;
+  sharingKernelsRegistered = true;
+  const stockCast = tf.getKernel("Cast", "wasm");
+  if (stockCast === undefined) {
+    throw new Error("the tfjs wasm backend has no Cast kernel to wrap");
+  }
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({
+    kernelName: "Identity",
+    backendName: "wasm",
+    kernelFunc: shareInput as unknown as tf.KernelFunc,
+  });
+  tf.unregisterKernel("Cast", "wasm");
+  tf.registerKernel({
+    kernelName: "Cast",
+    backendName: "wasm",
+    kernelFunc: ((args: Parameters<tf.KernelFunc>[0]) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === (args.attrs as { dtype?: string } | undefined)?.dtype) {
+        return shareInput(args);
+      }
+      return stockCast.kernelFunc(args);
+    }) as tf.KernelFunc,
+  });
+}
+
 /** Registers `factory` as the `wasm` backend at the package's priority. */
 function replaceFactory(factory: BackendFactory): void {
   if (tf.findBackendFactory("wasm") !== null) tf.removeBackend("wasm");
@@ -325,6 +387,7 @@ async function start(
     }
   }
   wasm.setThreadsCount(threaded !== null ? requested : 1);
+  registerSharingKernels();
   replaceFactory(factory);
   // The old backend was disposed with its factory; its workers go too.
   current?.module?.PThread.terminateAllThreads();
