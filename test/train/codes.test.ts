@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDataset } from "../../src/runtime/data/index.js";
-import { nmi } from "../../src/runtime/metrics/index.js";
+import { homogeneity, nmi } from "../../src/runtime/metrics/index.js";
 import { createNetwork } from "../../src/runtime/network.js";
 import { writeSyntheticCsv } from "../../src/runtime/synth/index.js";
 import { readStateDirectory } from "../../src/runtime/train/checkpoint.js";
@@ -114,7 +114,7 @@ describe("code agreement", () => {
     expect(agreement.levels[1].distinctCodes).toBe(2);
   });
 
-  it("prints the NMI that assignCodes and the planted column give", async () => {
+  it("prints the NMI and homogeneity that assignCodes and the planted column give", async () => {
     const result = runCli([
       "eval",
       runDir(),
@@ -153,7 +153,8 @@ describe("code agreement", () => {
       expect(l1[0]).toBe("L1");
       expect(l1[1]).toBe(nmi(level1, labels).toFixed(4));
       expect(l1[2]).toBe(nmi(level1, labels).toFixed(4));
-      expect(l1[3]).toBe(String(new Set(level1).size));
+      expect(l1[3]).toBe(homogeneity(level1, labels).toFixed(4));
+      expect(l1[4]).toBe(String(new Set(level1).size));
       expect(l2[0]).toBe("L2");
       expect(l2[2]).toBe(nmi(prefix2, labels).toFixed(4));
     }

@@ -110,10 +110,15 @@ function renderCodeAgreement(agreement: CodeAgreement): string {
       `L${level.level}`.padEnd(5),
       level.code.toFixed(4).padStart(8),
       level.prefix.toFixed(4).padStart(11),
+      level.homogeneity.toFixed(4).padStart(11),
       String(level.distinctCodes).padStart(5),
     ].join("  "),
   );
-  return ["", header, `level  nmi(c_d)  nmi(c_1..d)  codes`, ...rows, ""].join(
-    "\n",
-  );
+  return [
+    "",
+    header,
+    `level  nmi(c_d)  nmi(c_1..d)  homogeneity  codes`,
+    ...rows,
+    "",
+  ].join("\n");
 }

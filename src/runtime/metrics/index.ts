@@ -6,4 +6,4 @@ export {
   type EvaluationRows,
   type ScenarioMetrics,
 } from "./evaluation.js";
-export { nmi } from "./nmi.js";
+export { homogeneity, nmi } from "./nmi.js";

@@ -1,14 +1,15 @@
 import type { DataBatch } from "../data/index.js";
 import { readCsvBlocks } from "../data/csv.js";
-import { nmi } from "../metrics/index.js";
+import { homogeneity, nmi } from "../metrics/index.js";
 import type { Network } from "../types.js";
 import { RunDirectoryError } from "./run.js";
 
 /**
  * Agreement between the quantizer's codes and a labelled column of the
- * data (for synthetic files, the planted `true_*` columns): the normalised
- * mutual information per level, of the level's own code and of the code
- * prefix `(c_1, ..., c_d)` that identifies `s_d`.
+ * data (for synthetic files, the planted `true_*` columns): per level, the
+ * normalised mutual information of the level's own code and of the code
+ * prefix `(c_1, ..., c_d)` that identifies `s_d`, and the homogeneity of
+ * the level's code (whether each code holds one value of the column).
  */
 
 /** The agreement of one level's codes with one column. */
@@ -19,6 +20,8 @@ export interface LevelAgreement {
   readonly code: number;
   /** `nmi((c_1..c_d), column)`: the partition that `s_d` induces. */
   readonly prefix: number;
+  /** `homogeneity(c_d, column)`: 1 when no code mixes values of the column. */
+  readonly homogeneity: number;
   /** Distinct codes at this level over the scored rows. */
   readonly distinctCodes: number;
 }
@@ -135,6 +138,7 @@ export function codeAgreement(
       level: d + 1,
       code: nmi(level, labels),
       prefix: nmi(prefix, labels),
+      homogeneity: homogeneity(level, labels),
       distinctCodes: new Set(level).size,
     });
   }
