@@ -274,9 +274,11 @@ let current: {
 } | null = null;
 let pending: Promise<WasmBackendInfo> | null = null;
 
-/** The slice of `BackendWasm` the sharing kernels below use. */
-interface RefCountedBackend {
+/** The slice of `BackendWasm` the replacement kernels below use. */
+interface HeapBackend {
   incRef(dataId: object): void;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
 }
 
 /**
@@ -289,16 +291,89 @@ function shareInput(args: {
   backend: unknown;
 }): tf.TensorInfo {
   const x = args.inputs.x as tf.TensorInfo;
-  (args.backend as RefCountedBackend).incRef(x.dataId);
+  (args.backend as HeapBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-let sharingKernelsRegistered = false;
+/**
+ * Copies the block `[begin, begin + size)` of `x` into a new tensor, or
+ * returns `null` for the layouts it does not handle (a string tensor, or a
+ * strided block of rank above 2).
+ *
+ * The package's `Slice` (4.22) first reads all of `x` out of the wasm heap
+ * with `readSync`, which copies it, and its `SplitV` slices once per part,
+ * so splitting an n-element vector into k parts copied k n elements.
+ * This version reads `x` through a view of the heap, taken after the output
+ * is allocated because an allocation may grow and replace the heap.
+ */
+function sliceFromHeap(
+  x: tf.TensorInfo,
+  begin: number[],
+  size: number[],
+  backend: HeapBackend,
+): tf.TensorInfo | null {
+  if (x.dtype === "string") return null;
+  const contiguous = tf.slice_util.isSliceContinous(x.shape, begin, size);
+  if (!contiguous && x.shape.length !== 2) return null;
+  const out = backend.makeOutput(size, x.dtype);
+  const input = backend.typedArrayFromHeap(x);
+  const output = backend.typedArrayFromHeap(out);
+  const strides = tf.util.computeStrides(x.shape);
+  if (contiguous) {
+    const offset = tf.slice_util.computeFlatOffset(begin, strides);
+    output.set(input.subarray(offset, offset + output.length));
+    return out;
+  }
+  const [rows, columns] = size;
+  for (let i = 0; i < rows; i++) {
+    const start = (begin[0] + i) * strides[0] + begin[1];
+    output.set(input.subarray(start, start + columns), i * columns);
+  }
+  return out;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** Registers `kernelFunc` as the wasm kernel `name`, in place of the package's. */
+function replaceKernel(
+  name: string,
+  kernelFunc: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[],
+): void {
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    kernelFunc: kernelFunc as tf.KernelFunc,
+  });
+}
+
+/** Returns the package's wasm kernel `name`, failing when it has none. */
+function stockKernel(name: string): tf.KernelFunc {
+  const config = tf.getKernel(name, "wasm");
+  if (config === undefined) {
+    throw new Error(`the tfjs wasm backend has no ${name} kernel to wrap`);
+  }
+  return config.kernelFunc;
+}
+
+/** Attributes of the `Slice` kernel. */
+interface SliceAttrs {
+  readonly begin: number | number[];
+  readonly size?: number | number[];
+}
+
+/** Attributes of the `SplitV` kernel. */
+interface SplitAttrs {
+  readonly numOrSizeSplits: number | number[];
+  readonly axis: number | number[];
+}
+
+let kernelsReplaced = false;
 
 /**
- * Replaces the package's `Identity` kernel, and its `Cast` kernel for a
- * cast to the same type, with ones that share the input buffer instead of
- * copying it.
+ * Replaces some kernels of the package. `Slice` and `SplitV` read their
+ * input through a heap view (see `sliceFromHeap`). `Identity`, and `Cast`
+ * to the same type, share the input buffer instead of copying it.
  *
  * The tfjs engine clones (runs `Identity` on) every tensor a kernel saves
  * for its gradient, the `AddN` gradient clones `dy` once per input, and
@@ -309,30 +384,56 @@ let sharingKernelsRegistered = false;
  * buffer, so a shared buffer cannot change under its other tensors. The
  * cpu backend of tfjs shares the same way.
  */
-function registerSharingKernels(): void {
-  if (sharingKernelsRegistered) return;
-  sharingKernelsRegistered = true;
-  const stockCast = tf.getKernel("Cast", "wasm");
-  if (stockCast === undefined) {
-    throw new Error("the tfjs wasm backend has no Cast kernel to wrap");
-  }
-  tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({
-    kernelName: "Identity",
-    backendName: "wasm",
-    kernelFunc: shareInput as unknown as tf.KernelFunc,
+function replaceKernels(): void {
+  if (kernelsReplaced) return;
+  kernelsReplaced = true;
+  const stockCast = stockKernel("Cast");
+  const stockSlice = stockKernel("Slice");
+  const slice = (
+    args: KernelArgs,
+    begin: number[],
+    size: number[],
+  ): tf.TensorInfo => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const copied = sliceFromHeap(x, begin, size, args.backend as HeapBackend);
+    if (copied !== null) return copied;
+    return stockSlice({ ...args, attrs: { begin, size } }) as tf.TensorInfo;
+  };
+
+  replaceKernel("Identity", shareInput);
+  replaceKernel("Cast", (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const dtype = (args.attrs as { dtype?: string } | undefined)?.dtype;
+    if (x.dtype === dtype) return shareInput(args);
+    return stockCast(args) as tf.TensorInfo;
   });
-  tf.unregisterKernel("Cast", "wasm");
-  tf.registerKernel({
-    kernelName: "Cast",
-    backendName: "wasm",
-    kernelFunc: ((args: Parameters<tf.KernelFunc>[0]) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === (args.attrs as { dtype?: string } | undefined)?.dtype) {
-        return shareInput(args);
-      }
-      return stockCast.kernelFunc(args);
-    }) as tf.KernelFunc,
+  replaceKernel("Slice", (args) => {
+    const x = args.inputs.x as tf.Tensor;
+    const attrs = args.attrs as unknown as SliceAttrs;
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x,
+      attrs.begin,
+      attrs.size,
+    );
+    return slice(args, begin, size);
+  });
+  replaceKernel("SplitV", (args) => {
+    const x = args.inputs.x as tf.Tensor;
+    const attrs = args.attrs as unknown as SplitAttrs;
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(
+      x,
+      attrs.numOrSizeSplits,
+      axis,
+    );
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((part) => {
+      const size = [...x.shape];
+      size[axis] = part;
+      const out = slice(args, [...begin], size);
+      begin[axis] += part;
+      return out;
+    });
   });
 }
 
@@ -387,7 +488,7 @@ async function start(
     }
   }
   wasm.setThreadsCount(threaded !== null ? requested : 1);
-  registerSharingKernels();
+  replaceKernels();
   replaceFactory(factory);
   // The old backend was disposed with its factory; its workers go too.
   current?.module?.PThread.terminateAllThreads();

@@ -42,6 +42,24 @@ export function learningRate(
   }
 }
 
+/** The new value of a weight and of its slots after one update. */
+interface Updated {
+  readonly weight: tf.Tensor;
+  readonly slots: readonly tf.Tensor[];
+}
+
+/** Options of `DenseOptimizer`. */
+export interface DenseOptimizerOptions {
+  /**
+   * Runs one flattened update over all weights that have a gradient
+   * (true, the default) or one update per weight. Both give the same
+   * values bit for bit, because every kernel of the update is
+   * element-wise; the flattened form runs about 15 kernels a step in
+   * place of about 13 per weight.
+   */
+  readonly grouped?: boolean;
+}
+
 /** A dense optimizer over a fixed list of trainable weights. */
 export class DenseOptimizer {
   /** Slots by state name (`optimizer/<weight>/m`), in weight order. */
@@ -49,11 +67,14 @@ export class DenseOptimizer {
   /** Steps taken, for Adam's bias correction. */
   step = 0;
   private readonly perWeight: tf.Variable[][];
+  private readonly grouped: boolean;
 
   constructor(
     private readonly optimizer: TrainIr["optimizer"],
     private readonly weights: readonly ParamEntry[],
+    options: DenseOptimizerOptions = {},
   ) {
+    this.grouped = options.grouped ?? true;
     this.perWeight = weights.map((entry) => {
       const names: string[] =
         optimizer.kind === "adam"
@@ -82,56 +103,110 @@ export class DenseOptimizer {
    */
   apply(grads: readonly (tf.Tensor | null)[], lr: number, scale: number): void {
     this.step += 1;
-    const opt = this.optimizer;
     tf.tidy(() => {
       const scaleTensor = scale === 1 ? null : tf.scalar(scale);
+      const present: number[] = [];
       for (let i = 0; i < this.weights.length; i++) {
-        const raw = grads[i];
-        if (raw === null) continue;
-        const g = scaleTensor === null ? raw : tf.mul(raw, scaleTensor);
-        const w = this.weights[i].variable;
-        const slots = this.perWeight[i];
-        if (opt.kind === "adam") {
-          const [m, v] = slots;
-          const newM = tf.add(tf.mul(m, opt.beta1), tf.mul(g, 1 - opt.beta1));
-          const newV = tf.add(
-            tf.mul(v, opt.beta2),
-            tf.mul(tf.square(g), 1 - opt.beta2),
-          );
-          const correction1 = 1 - Math.pow(opt.beta1, this.step);
-          const correction2Root = Math.sqrt(1 - Math.pow(opt.beta2, this.step));
-          const denominator = tf.add(
-            tf.div(tf.sqrt(newV), correction2Root),
-            opt.epsilon,
-          );
-          w.assign(
-            tf.sub(w, tf.mul(tf.div(newM, denominator), lr / correction1)),
-          );
-          m.assign(newM);
-          v.assign(newV);
-        } else if (opt.kind === "adagrad") {
-          const [accumulator] = slots;
-          const newAccumulator = tf.add(accumulator, tf.square(g));
-          w.assign(
-            tf.sub(
-              w,
-              tf.mul(
-                tf.div(g, tf.add(tf.sqrt(newAccumulator), ADAGRAD_EPSILON)),
-                lr,
-              ),
-            ),
-          );
-          accumulator.assign(newAccumulator);
-        } else if (slots.length === 1) {
-          const [momentum] = slots;
-          const newMomentum = tf.add(tf.mul(momentum, opt.momentum), g);
-          w.assign(tf.sub(w, tf.mul(newMomentum, lr)));
-          momentum.assign(newMomentum);
-        } else {
-          w.assign(tf.sub(w, tf.mul(g, lr)));
+        if (grads[i] !== null) present.push(i);
+      }
+      if (present.length === 0) return;
+      const scaled = (raw: tf.Tensor): tf.Tensor =>
+        scaleTensor === null ? raw : tf.mul(raw, scaleTensor);
+      if (!this.grouped || present.length === 1) {
+        for (const i of present) {
+          const w = this.weights[i].variable;
+          const slots = this.perWeight[i];
+          const next = this.update(scaled(grads[i] as tf.Tensor), w, slots, lr);
+          w.assign(next.weight);
+          slots.forEach((slot, k) => slot.assign(next.slots[k]));
         }
+        return;
+      }
+      // Flatten every weight, gradient and slot into one vector, update it
+      // with the same element-wise kernels, and hand each weight its part.
+      const flat = (tensors: tf.Tensor[]): tf.Tensor1D =>
+        tf.concat(tensors.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
+      const sizes = present.map((i) => this.weights[i].variable.size);
+      const slotCount = this.perWeight[present[0]].length;
+      const next = this.update(
+        scaled(flat(present.map((i) => grads[i] as tf.Tensor))),
+        flat(present.map((i) => this.weights[i].variable)),
+        Array.from({ length: slotCount }, (_, k) =>
+          flat(present.map((i) => this.perWeight[i][k])),
+        ),
+        lr,
+      );
+      const assignParts = (
+        whole: tf.Tensor,
+        target: (i: number) => tf.Variable,
+      ): void => {
+        const parts = tf.split(whole, sizes);
+        present.forEach((i, p) => {
+          const variable = target(i);
+          variable.assign(tf.reshape(parts[p], variable.shape));
+        });
+      };
+      assignParts(next.weight, (i) => this.weights[i].variable);
+      for (let k = 0; k < slotCount; k++) {
+        assignParts(next.slots[k], (i) => this.perWeight[i][k]);
       }
     });
+  }
+
+  /**
+   * Returns the new weight and slots for gradient `g` of weight `w` with
+   * slots `slots` (in the order the constructor creates them). The
+   * kernels are element-wise, so a flattened call gives each element the
+   * value a per-weight call gives it.
+   */
+  private update(
+    g: tf.Tensor,
+    w: tf.Tensor,
+    slots: readonly tf.Tensor[],
+    lr: number,
+  ): Updated {
+    const opt = this.optimizer;
+    if (opt.kind === "adam") {
+      const [m, v] = slots;
+      const newM = tf.add(tf.mul(m, opt.beta1), tf.mul(g, 1 - opt.beta1));
+      const newV = tf.add(
+        tf.mul(v, opt.beta2),
+        tf.mul(tf.square(g), 1 - opt.beta2),
+      );
+      const correction1 = 1 - Math.pow(opt.beta1, this.step);
+      const correction2Root = Math.sqrt(1 - Math.pow(opt.beta2, this.step));
+      const denominator = tf.add(
+        tf.div(tf.sqrt(newV), correction2Root),
+        opt.epsilon,
+      );
+      return {
+        weight: tf.sub(w, tf.mul(tf.div(newM, denominator), lr / correction1)),
+        slots: [newM, newV],
+      };
+    }
+    if (opt.kind === "adagrad") {
+      const [accumulator] = slots;
+      const newAccumulator = tf.add(accumulator, tf.square(g));
+      return {
+        weight: tf.sub(
+          w,
+          tf.mul(
+            tf.div(g, tf.add(tf.sqrt(newAccumulator), ADAGRAD_EPSILON)),
+            lr,
+          ),
+        ),
+        slots: [newAccumulator],
+      };
+    }
+    if (slots.length === 1) {
+      const [momentum] = slots;
+      const newMomentum = tf.add(tf.mul(momentum, opt.momentum), g);
+      return {
+        weight: tf.sub(w, tf.mul(newMomentum, lr)),
+        slots: [newMomentum],
+      };
+    }
+    return { weight: tf.sub(w, tf.mul(g, lr)), slots: [] };
   }
 
   /**

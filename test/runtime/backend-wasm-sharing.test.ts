@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerWasmBackend } from "../../src/runtime/backend-wasm.js";
 
-describe("wasm kernels that share buffers", () => {
+describe("replaced wasm kernels", () => {
   beforeAll(async () => {
     await registerWasmBackend({ threads: 1 });
   });
@@ -66,5 +66,47 @@ describe("wasm kernels that share buffers", () => {
     const actual = Array.from(grad.dataSync());
     actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
     tf.dispose([x, w, grad]);
+  });
+
+  it("slices rows, columns and 3-D blocks", () => {
+    const x = tf.tensor2d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [3, 4]);
+    expect(tf.slice(x, [1, 0], [2, 4]).arraySync()).toEqual([
+      [4, 5, 6, 7],
+      [8, 9, 10, 11],
+    ]);
+    expect(tf.slice(x, [0, 1], [-1, 2]).arraySync()).toEqual([
+      [1, 2],
+      [5, 6],
+      [9, 10],
+    ]);
+    const cube = tf.reshape(tf.range(0, 24, 1, "int32"), [2, 3, 4]);
+    expect(tf.slice(cube, [1, 1, 2], [1, 2, 2]).arraySync()).toEqual([
+      [
+        [18, 19],
+        [22, 23],
+      ],
+    ]);
+    tf.dispose([x, cube]);
+  });
+
+  it("splits a vector and a matrix into parts", () => {
+    const vector = tf.tensor1d([1, 2, 3, 4, 5, 6]);
+    const parts = tf.split(vector, [1, 3, 2]);
+    expect(parts.map((p) => Array.from(p.dataSync()))).toEqual([
+      [1],
+      [2, 3, 4],
+      [5, 6],
+    ]);
+    const matrix = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], "int32");
+    const columns = tf.split(matrix, [2, -1], 1);
+    expect(columns.map((c) => c.arraySync())).toEqual([
+      [
+        [1, 2],
+        [4, 5],
+      ],
+      [[3], [6]],
+    ]);
+    expect(columns[0].dtype).toBe("int32");
+    tf.dispose([vector, matrix, ...parts, ...columns]);
   });
 });
