@@ -5,7 +5,8 @@ usage: /usr/bin/python3 bench/synth-structure.py FILE.csv
 Fits logistic regressions (scikit-learn) on one-hot features of the first
 80 % of FILE (written by `hmdnc synth`) and prints the test AUC on the rest
 for: main effects only, then the segment pair, then scenario x segment
-pair, then the planted structure itself (the `true_*` columns).
+pair, then that with the item category, then the planted structure
+itself (the `true_*` columns).
 """
 
 import csv
@@ -51,12 +52,22 @@ pair = join("user_seg_a", "user_seg_b")
 report("+ user_seg_a x user_seg_b", base + [pair], log_price)
 columns["pair"] = pair
 report("+ scenario x user_seg_a x user_seg_b", base + [pair, join("scenario", "pair")], log_price)
+report(
+    "+ scenario x segments x item_category",
+    base + [pair, join("scenario", "pair"), join("scenario", "pair", "item_category")],
+    log_price,
+)
 interest = columns["true_interest"].astype(int)
 category = np.array([int(value[1:]) for value in columns["item_category"]])
 match = ((category == interest % 12) | (category == (interest + 5) % 12)).astype(int)
 columns["match"] = match.astype(str)
 report(
     "planted structure (true_* columns)",
-    base + [join("true_scenario_group", "true_population"), join("true_scenario_group", "match")],
+    base
+    + [
+        join("true_scenario_group", "true_population"),
+        join("true_scenario_group", "match"),
+        join("true_scenario_group", "true_population", "item_category"),
+    ],
     np.hstack([log_price * (group == 0), log_price * (group == 1)]),
 )

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { openDataset } from "../../src/runtime/data/dataset.js";
 import {
   SYNTH_COLUMNS,
+  TASTE_EFFECT,
+  cellTaste,
   isPreferred,
   syntheticCsv,
   writeSyntheticCsv,
@@ -51,12 +53,32 @@ describe("synthetic data", () => {
     );
   });
 
-  it("hides the population in a pair of segment fields", () => {
-    for (const row of parse(text(2000, 3))) {
-      const a = Number(row.user_seg_a.slice(1));
-      const b = Number(row.user_seg_b.slice(1));
-      expect((a + b) % 4).toBe(Number(row.true_population));
+  it("makes each segment field a noisy vote for the population", () => {
+    const rows = parse(text(20000, 3));
+    for (const field of ["user_seg_a", "user_seg_b"] as const) {
+      const agree = rows.filter(
+        (row) => row[field].slice(1) === row.true_population,
+      ).length;
+      // P(agree) = 0.7 + 0.3 / 4 = 0.775.
+      expect(agree / rows.length).toBeGreaterThan(0.76);
+      expect(agree / rows.length).toBeLessThan(0.79);
     }
+  });
+
+  it("gives every cell a zero-mean taste over the categories", () => {
+    for (const group of [0, 1]) {
+      for (let population = 0; population < 4; population++) {
+        const tastes = Array.from({ length: 12 }, (_, c) =>
+          cellTaste(group, population, c),
+        );
+        expect(tastes.filter((t) => t === TASTE_EFFECT)).toHaveLength(4);
+        expect(tastes.reduce((sum, t) => sum + t, 0)).toBeCloseTo(0, 12);
+      }
+    }
+    // The other group likes the opposite half of the circle.
+    expect(cellTaste(0, 0, 0)).toBe(TASTE_EFFECT);
+    expect(cellTaste(1, 0, 0)).toBe(-TASTE_EFFECT / 2);
+    expect(cellTaste(1, 0, 6)).toBe(TASTE_EFFECT);
   });
 
   it("nests interests inside populations", () => {

@@ -59,6 +59,17 @@ export const POPULATION_EFFECT = [1.0, -1.0, 0.6, -0.6];
 export const MATCH_EFFECT = [1.5, 0.5];
 /** Price slope per scenario group: group 0 prefers cheap items, group 1 dear ones. */
 export const PRICE_EFFECT = [-0.5, 0.5];
+/**
+ * Strength of the category taste of a (scenario group, population) cell:
+ * the cell likes 4 of the 12 categories (`+TASTE_EFFECT`) and is cool
+ * to the other 8 (`-TASTE_EFFECT / 2`), see `cellTaste`.
+ */
+export const TASTE_EFFECT = 1.0;
+/**
+ * Probability that a user's segment field names the user's population;
+ * otherwise the field is a uniform draw (which may name it too).
+ */
+export const SEGMENT_AGREEMENT = 0.7;
 /** Device offsets for ios, android, web. */
 export const DEVICE_EFFECT = [0.1, 0, -0.1];
 const DEVICES = ["ios", "android", "web"];
@@ -78,6 +89,23 @@ export function scenarioGroup(scenario: number, scenarios: number): number {
   return scenario < Math.ceil(scenarios / 2) ? 0 : 1;
 }
 
+/**
+ * Returns the taste of cell (group, population) for a category: the cell
+ * likes the 4 categories `c` with `(c + 3p + 6g) mod 12 < 4`. Each
+ * population of a group likes a different third of the categories, and
+ * the other group shifts every population's liked third by half the
+ * circle, so the taste is a function of the group, the population and the
+ * category together.
+ */
+export function cellTaste(
+  group: number,
+  population: number,
+  category: number,
+): number {
+  const liked = (category + 3 * population + 6 * group) % CATEGORIES < 4;
+  return liked ? TASTE_EFFECT : -TASTE_EFFECT / 2;
+}
+
 /** Tells whether items of `category` match global interest `interest` (j and j+5 mod C). */
 export function isPreferred(interest: number, category: number): boolean {
   return (
@@ -90,6 +118,7 @@ interface Users {
   readonly population: Int32Array;
   readonly interest: Int32Array;
   readonly segA: Int32Array;
+  readonly segB: Int32Array;
   readonly device: Int32Array;
   readonly region: Int32Array;
   readonly bias: Float64Array;
@@ -142,12 +171,20 @@ export function resolveSynthOptions(
   return resolved;
 }
 
+/** Draws a segment field: the population with probability `SEGMENT_AGREEMENT`, else uniform. */
+function segmentVote(population: number, random: Random): number {
+  return random.next() < SEGMENT_AGREEMENT
+    ? population
+    : random.below(POPULATIONS);
+}
+
 function makeUsers(count: number, random: Random): Users {
   const tagCount = POPULATIONS * INTERESTS_PER_POPULATION * TAGS_PER_INTEREST;
   const users: Users = {
     population: new Int32Array(count),
     interest: new Int32Array(count),
     segA: new Int32Array(count),
+    segB: new Int32Array(count),
     device: new Int32Array(count),
     region: new Int32Array(count),
     bias: new Float64Array(count),
@@ -161,7 +198,8 @@ function makeUsers(count: number, random: Random): Users {
       random.below(INTERESTS_PER_POPULATION);
     users.population[u] = population;
     users.interest[u] = interest;
-    users.segA[u] = random.below(POPULATIONS);
+    users.segA[u] = segmentVote(population, random);
+    users.segB[u] = segmentVote(population, random);
     // Population p uses device d = p mod 3 half of the time, else any device.
     users.device[u] = random.next() < 0.5 ? population % 3 : random.below(3);
     users.region[u] = random.below(REGIONS);
@@ -267,13 +305,14 @@ export function* syntheticCsv(
       populationSign * POPULATION_EFFECT[population] +
       MATCH_EFFECT[group] * match +
       PRICE_EFFECT[group] * priceTerm +
+      cellTaste(group, population, category) +
       items.quality[item] +
       users.bias[u] +
       DEVICE_EFFECT[users.device[u]];
     const click = random.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
     const hour = random.below(24);
     const segA = users.segA[u];
-    const segB = (population - segA + POPULATIONS) % POPULATIONS;
+    const segB = users.segB[u];
     counts[scenario].rows++;
     counts[scenario].clicks += click;
     lines.push(
