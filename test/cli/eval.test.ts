@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,12 +27,24 @@ beforeAll(() => {
   }
 }, 180_000);
 
+/** Tells whether Debian's python3-sklearn is importable. */
+function hasSklearn(): boolean {
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import sklearn"], {
+      stdio: "ignore",
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 afterAll(() => {
   fs.rmSync(workspace, { recursive: true, force: true });
 });
 
 describe("hmdnc eval", () => {
-  it("scores every row and writes one prediction per row", () => {
+  it("scores every row and writes one prediction per row with its raw GAUC group", () => {
     const predictions = path.join(workspace, "predictions.csv");
     const result = runCli([
       "eval",
@@ -51,11 +64,11 @@ describe("hmdnc eval", () => {
     const lines = fs.readFileSync(predictions, "utf8").trim().split("\n");
     expect(lines[0]).toBe("label,score,scenario,group");
     expect(lines).toHaveLength(SLICE_ROWS + 1);
-    const sourceRows = fs
+    const [sourceHeader, ...sourceRows] = fs
       .readFileSync(path.join(workspace, "slice.csv"), "utf8")
       .trim()
-      .split("\n")
-      .slice(1);
+      .split("\n");
+    const userColumn = sourceHeader.split(",").indexOf("user_id");
     for (const [index, line] of lines.slice(1).entries()) {
       const [label, score, scenario, group] = line.split(",");
       const source = sourceRows[index].split(",");
@@ -64,7 +77,8 @@ describe("hmdnc eval", () => {
       expect(scenario).toBe(source[3]);
       expect(Number(score)).toBeGreaterThan(0);
       expect(Number(score)).toBeLessThan(1);
-      expect(group).toMatch(/^\d+$/);
+      // The GAUC column of the spec is `gauc(by: user_id)`.
+      expect(group).toBe(source[userColumn]);
     }
 
     const metrics = readJsonFile(path.join(run(), "eval-metrics.json"));
@@ -119,5 +133,37 @@ describe("hmdnc eval", () => {
     expect(result.stderr).toBe(
       `error: ${workspace} is not a run directory: model.ir.json is missing\n`,
     );
+  });
+});
+
+describe.skipIf(!hasSklearn())("hmdnc eval against scikit-learn", () => {
+  it("writes predictions whose roc_auc_score is the reported AUC", () => {
+    const predictions = path.join(workspace, "sklearn-predictions.csv");
+    const metricsFile = path.join(workspace, "sklearn-metrics.json");
+    const result = runCli([
+      "eval",
+      run(),
+      "--data",
+      path.join(workspace, "slice.csv"),
+      "--predictions",
+      predictions,
+      "--metrics",
+      metricsFile,
+      "--quiet",
+    ]);
+    expect(result.status).toBe(0);
+    const script =
+      "import csv,sys\nfrom sklearn.metrics import roc_auc_score\n" +
+      "rows=list(csv.DictReader(open(sys.argv[1])))\n" +
+      "print(repr(roc_auc_score([int(r['label']) for r in rows]," +
+      "[float(r['score']) for r in rows])))";
+    const sklearnAuc = Number(
+      execFileSync("/usr/bin/python3", ["-c", script, predictions], {
+        encoding: "utf8",
+      }).trim(),
+    );
+    const reported = readJsonFile(metricsFile).auc as number;
+    expect(reported).toBeGreaterThan(0.5);
+    expect(Math.abs(sklearnAuc - reported)).toBeLessThan(1e-6);
   });
 });

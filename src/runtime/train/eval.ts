@@ -176,12 +176,10 @@ export async function evaluateRun(
  * Writes predictions to a temporary file next to the target and renames it
  * into place on `commit`, so a failed evaluation leaves no partial file.
  * The columns are the primary task's `label,score`, the row's `scenario`
- * value and its GAUC `group` id, then `label_<task>,score_<task>` for every
- * further task. Rows with the same group id share the `gauc(by: ...)`
- * value, and the cell is empty when the model asks for no GAUC.
+ * value and its raw `gauc(by: ...)` value as `group` (empty when the model
+ * asks for no GAUC), then `label_<task>,score_<task>` for every further
+ * task.
  */
-// Limitation: `group` is the data reader's dense id, not the raw column
-// value, because the reader does not expose its group dictionary.
 class PredictionWriter {
   rows = 0;
   private readonly temporary: string;
@@ -218,7 +216,8 @@ class PredictionWriter {
         );
       }
       const [label, score, ...rest] = cells;
-      const group = meta.groups === null ? "" : String(meta.groups[i]);
+      const group =
+        meta.groupValues === null ? "" : csvField(meta.groupValues[i]);
       lines.push(
         [label, score, csvField(meta.scenarioValues[i]), group, ...rest].join(
           ",",
