@@ -9,7 +9,7 @@ import { RunDirectoryError } from "./run.js";
  * data (for synthetic files, the planted `true_*` columns): per level, the
  * normalised mutual information of the level's own code and of the code
  * prefix `(c_1, ..., c_d)` that identifies `s_d`, and the homogeneity of
- * the level's code (whether each code holds one value of the column).
+ * the level's code (whether each code contains one value of the column only).
  */
 
 /** The agreement of one level's codes with one column. */
