@@ -54,7 +54,7 @@ export interface DenseOptimizerOptions {
    * Runs one flattened update over all weights that have a gradient
    * (true, the default) or one update per weight. Both give the same
    * values bit for bit, because every kernel of the update is
-   * element-wise; the flattened form runs about 15 kernels a step in
+   * element-wise. The flattened form runs about 15 kernels a step in
    * place of about 13 per weight.
    */
   readonly grouped?: boolean;

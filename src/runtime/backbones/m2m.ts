@@ -25,6 +25,7 @@ import {
   createDense,
   createModulation,
   createScenarioEmbedding,
+  applyExperts,
   createExperts,
   mixExperts,
   createTowers,
@@ -115,7 +116,7 @@ export const m2m: BackboneFactory = (context) => {
       const z = condition
         ? tf.concat([embedded, requireHierarchy(inputs)], 1)
         : embedded;
-      const f = experts.map((expert) => expert.apply(e, inputs));
+      const f = applyExperts(experts, e, inputs);
       const outputs = perTask.map(({ query, tower }) => {
         const q = query.apply(z);
         const scores = tf.stack(

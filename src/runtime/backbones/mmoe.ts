@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { MmoeIr } from "../../compiler/ir.js";
 import {
   MODULATION_HIDDEN,
+  applyExperts,
   checkHierarchyUse,
   createModulation,
   modulatedEmbeddings,
@@ -56,7 +57,7 @@ export const mmoe: BackboneFactory = (context) => {
       const e = modulatedEmbeddings(modulation, inputs);
       const gateInput =
         use === "gates" ? tf.concat([e, requireHierarchy(inputs)], 1) : e;
-      const outputs = experts.map((expert) => expert.apply(e, inputs));
+      const outputs = applyExperts(experts, e, inputs);
       const mixed = sharedInputGateLogits(gateInput, gateKernels).map(
         (logits) => mixExperts(tf.softmax(logits), outputs),
       );

@@ -21,6 +21,7 @@ import type { PepnetIr } from "../../compiler/ir.js";
 import { stopGradient } from "../ops.js";
 import {
   type GateUnit,
+  applyGateUnits,
   checkHierarchyUse,
   createGateUnit,
   createMlp,
@@ -143,13 +144,23 @@ export const pepnet: BackboneFactory = (context) => {
       if (ppnetConditionDim > 0) ppParts.push(requireHierarchy(inputs));
       ppParts.push(stopGradient(ePrime));
       const ppInput = tf.concat(ppParts, 1);
-      const h = trunk.apply(ePrime, inputs, (i) =>
-        trunkGates[i].apply(ppInput),
+      // Every PPNet gate reads ppInput, so one product computes all of
+      // their first layers: trunk gates, then each task's tower gates.
+      const gates = applyGateUnits(
+        [...trunkGates, ...towerGates.flat()],
+        ppInput,
       );
+      const towerOffsets: number[] = [];
+      let offset = trunkGates.length;
+      for (const taskGates of towerGates) {
+        towerOffsets.push(offset);
+        offset += taskGates.length;
+      }
+      const h = trunk.apply(ePrime, inputs, (i) => gates[i]);
       return towers.apply(
         () => h,
         inputs,
-        (t, i) => towerGates[t][i].apply(ppInput),
+        (t, i) => gates[towerOffsets[t] + i],
       );
     },
   };

@@ -18,6 +18,7 @@ import type { PleIr } from "../../compiler/ir.js";
 import { linear } from "../ops.js";
 import {
   MODULATION_HIDDEN,
+  applyExperts,
   checkHierarchyUse,
   createModulation,
   modulatedEmbeddings,
@@ -102,10 +103,25 @@ export const ple: BackboneFactory = (context) => {
       let unitInputs: tf.Tensor2D[] | null = null;
       let sharedInput = e;
       for (const level of levels) {
-        const own = level.specific.map((experts, u) =>
-          experts.map((f) => f.apply(unitInputs ? unitInputs[u] : e, inputs)),
-        );
-        const shared = level.shared.map((f) => f.apply(sharedInput, inputs));
+        let own: tf.Tensor2D[][];
+        let shared: tf.Tensor2D[];
+        if (unitInputs === null) {
+          // Level 0: every expert reads E, so one product computes all of
+          // their first layers (specific experts in unit order, then shared).
+          const all = applyExperts(
+            [...level.specific.flat(), ...level.shared],
+            e,
+            inputs,
+          );
+          own = level.specific.map((_, u) => all.slice(u * k, (u + 1) * k));
+          shared = all.slice(units.length * k);
+        } else {
+          const previous = unitInputs;
+          own = level.specific.map((experts, u) =>
+            applyExperts(experts, previous[u], inputs),
+          );
+          shared = applyExperts(level.shared, sharedInput, inputs);
+        }
         const logits: tf.Tensor2D[] = unitInputs
           ? unitInputs.map((x, u) =>
               linear(withHierarchy(x), level.gates[u] as tf.Tensor2D),
