@@ -270,14 +270,53 @@ export function sharedInputGateLogits(
   ) as tf.Tensor2D[];
 }
 
-/** Mixes expert outputs per row: `sum_i weights[:, i] * experts[i]`. */
+/** Returns `sum_i columns[i] * experts[i]` for `[B, 1]` columns. */
+function weightedSum(
+  columns: readonly tf.Tensor[],
+  experts: readonly tf.Tensor[],
+): tf.Tensor2D {
+  const terms = experts.map((f, i) => tf.mul(columns[i], f));
+  return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Tensor2D;
+}
+
+const mixWithGradient = tf.customGrad(
+  // tfjs passes the inputs, then the save function, as one rest array.
+  ((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [weights, ...experts] = args.slice(0, -1) as tf.Tensor2D[];
+    save([weights, ...experts]);
+    return {
+      value: weightedSum(tf.split(weights, experts.length, 1), experts),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedWeights, ...savedExperts] = saved;
+        const n = savedExperts.length;
+        const columns = tf.split(savedWeights, n, 1);
+        const dWeights = tf.concat(
+          savedExperts.map((f) => tf.sum(tf.mul(dy, f), 1, true)),
+          1,
+        );
+        const dExperts = columns.map((column) => tf.mul(dy, column));
+        return [dWeights, ...dExperts];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+);
+
+/**
+ * Mixes expert outputs per row: `sum_i weights[:, i] * experts[i]`.
+ *
+ * The gradient is written out because tfjs 4.22 cannot differentiate a
+ * `split` into one part (the `SplitV` gradient gets one tensor where
+ * `concat` expects a list), so the stock form failed to train with a
+ * single expert. It gives the stock gradient's values bit for bit:
+ * `d weights[:, i] = sum_j dy * experts[i]` and
+ * `d experts[i] = dy * weights[:, i]`.
+ */
 export function mixExperts(
   weights: tf.Tensor2D,
   experts: readonly tf.Tensor2D[],
 ): tf.Tensor2D {
-  const columns = tf.split(weights, experts.length, 1);
-  const terms = experts.map((f, i) => tf.mul(columns[i], f) as tf.Tensor2D);
-  return terms.length === 1 ? terms[0] : (tf.addN(terms) as tf.Tensor2D);
+  return mixWithGradient(weights, ...experts) as tf.Tensor2D;
 }
 
 // ----------------------------------------------------------- gate unit
