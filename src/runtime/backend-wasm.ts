@@ -384,6 +384,9 @@ let kernelsReplaced = false;
  * buffer, so a shared buffer cannot change under its other tensors. The
  * cpu backend of tfjs shares the same way.
  */
+// Limitation: the replacements call `incRef`, `makeOutput` and
+// `typedArrayFromHeap` of the tfjs-backend-wasm 4.22 `BackendWasm`; a
+// tfjs upgrade must check that they still exist and behave the same.
 function replaceKernels(): void {
   if (kernelsReplaced) return;
   kernelsReplaced = true;
@@ -517,6 +520,9 @@ async function start(
 export async function registerWasmBackend(
   options: WasmBackendOptions = {},
 ): Promise<WasmBackendInfo> {
+  // Limitation: the default is one thread per core even on a busy
+  // machine, where one thread trained mmoe about 1.3x faster than two
+  // (bench/notes.md) because every threaded kernel waits for the worker.
   const requested = Math.max(
     1,
     Math.min(
