@@ -90,6 +90,13 @@ export function renderPerformancePage(r: BenchResults): string {
       return rss === null ? Number.NaN : rss.end - rss.afterWarmup;
     }),
   );
+  // A leak of tensors shows in the count even when RSS hides it.
+  const tensorsFlat = models.every(([, m]) => {
+    const counts = m.tensors as { afterWarmup: number; end: number } | null;
+    return counts !== null && counts !== undefined
+      ? counts.end === counts.afterWarmup
+      : false;
+  });
 
   const out: string[] = [];
   out.push("# Performance");
@@ -157,8 +164,8 @@ export function renderPerformancePage(r: BenchResults): string {
         ],
         [
           "memory flat after warm-up",
-          `max RSS growth ${fixed(memoryGrowth, 1)} MB over the timed windows`,
-          verdict(memoryGrowth < 16),
+          `max RSS growth ${fixed(memoryGrowth, 1)} MB over the timed windows, each RSS read after a full collection; tensor count ${tensorsFlat ? "unchanged" : "changed"}`,
+          verdict(memoryGrowth < 16 && tensorsFlat),
         ],
         [
           "`hmdnc check` <= 4x `node -e 0`",

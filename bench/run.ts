@@ -76,8 +76,17 @@ function runJson(
   });
 }
 
+// `--expose-gc` lets the training child collect garbage before each RSS
+// reading, so the memory check sees retained memory, not the collector's
+// timing.
 const tsx = (script: string, args: readonly string[]) =>
-  runJson(process.execPath, ["--import", "tsx", script, ...args]);
+  runJson(process.execPath, [
+    "--expose-gc",
+    "--import",
+    "tsx",
+    script,
+    ...args,
+  ]);
 
 function timingArgs(t: typeof TIMING): string[] {
   return [

@@ -105,12 +105,19 @@ let next = 0;
 const run = () => step(trainBatches[next++ % trainBatches.length]);
 const warmup = Number(values.warmup);
 for (let i = 0; i < warmup; i++) run();
-const rssAfterWarmup = process.memoryUsage().rss;
+/** Returns the RSS in bytes after a full collection when `--expose-gc` is on. */
+const retainedRss = (): number => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+};
+const rssAfterWarmup = retainedRss();
 const tensorsAfterWarmup = tf.memory().numTensors;
 const rates: number[] = [];
 // Samples per second of process CPU time: on a loaded machine the wall
 // clock rate depends on the other processes, this one much less.
 const cpuRates: number[] = [];
+/** RSS in MiB after each timed window, after a collection. */
+const windowRss: number[] = [];
 let loss = 0;
 for (let w = 0; w < Number(values.windows); w++) {
   const start = performance.now();
@@ -121,8 +128,9 @@ for (let w = 0; w < Number(values.windows); w++) {
   const samples = Number(values.steps) * ir.train.batchSize;
   rates.push(samples / seconds);
   cpuRates.push(samples / ((cpu.user + cpu.system) / 1e6));
+  windowRss.push(retainedRss() / 2 ** 20);
 }
-const rssEnd = process.memoryUsage().rss;
+const rssEnd = retainedRss();
 const sorted = [...rates].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 process.stdout.write(
@@ -140,6 +148,8 @@ process.stdout.write(
       afterLoad: rssAfterLoad / 2 ** 20,
       afterWarmup: rssAfterWarmup / 2 ** 20,
       end: rssEnd / 2 ** 20,
+      windows: windowRss,
+      collected: typeof (globalThis as { gc?: unknown }).gc === "function",
     },
     tensors: { afterWarmup: tensorsAfterWarmup, end: tf.memory().numTensors },
     finalLoss: loss,
