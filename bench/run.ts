@@ -77,7 +77,7 @@ function runJson(
 }
 
 // `--expose-gc` lets the training child collect garbage before each RSS
-// reading, so the memory check sees retained memory, not the collector's
+// reading, so the memory check measures retained memory, not the collector's
 // timing.
 const tsx = (script: string, args: readonly string[]) =>
   runJson(process.execPath, [
