@@ -220,14 +220,31 @@ export function sharedInputProducts(
   layers: readonly DenseLayer[],
 ): tf.Tensor2D[] {
   if (layers.length === 1) return [layers[0].apply(x)];
-  const kernel = tf.concat(
-    layers.map((layer) => layer.kernel as tf.Tensor2D),
-    1,
+  return concatenatedProducts(
+    x,
+    layers.map((layer) => layer.kernel),
+    layers.map((layer) => layer.bias),
   );
-  const bias = tf.concat(layers.map((layer) => layer.bias as tf.Tensor1D));
+}
+
+/**
+ * Computes `x K_i (+ b_i)` for every kernel `K_i` `[in, n_i]` with one
+ * product over the kernels concatenated along their columns, then splits
+ * the result into `[B, n_i]` parts.
+ */
+function concatenatedProducts(
+  x: tf.Tensor2D,
+  kernels: readonly tf.Variable[],
+  biases?: readonly tf.Variable[],
+): tf.Tensor2D[] {
+  const wide = tf.concat(kernels as unknown as tf.Tensor2D[], 1);
+  const bias =
+    biases === undefined
+      ? undefined
+      : (tf.concat(biases as unknown as tf.Tensor1D[]) as tf.Tensor1D);
   return tf.split(
-    linear(x, kernel, bias),
-    layers.map((layer) => layer.kernel.shape[1] as number),
+    linear(x, wide, bias),
+    kernels.map((kernel) => kernel.shape[1] as number),
     1,
   ) as tf.Tensor2D[];
 }
@@ -262,12 +279,7 @@ export function sharedInputGateLogits(
   kernels: readonly tf.Variable[],
 ): tf.Tensor2D[] {
   if (kernels.length === 1) return [linear(x, kernels[0] as tf.Tensor2D)];
-  const wide = tf.concat(kernels as unknown as tf.Tensor2D[], 1);
-  return tf.split(
-    linear(x, wide),
-    kernels.map((k) => k.shape[1] as number),
-    1,
-  ) as tf.Tensor2D[];
+  return concatenatedProducts(x, kernels);
 }
 
 /** Returns `sum_i columns[i] * experts[i]` for `[B, 1]` columns. */
