@@ -385,7 +385,7 @@ let kernelsReplaced = false;
  * cpu backend of tfjs shares the same way.
  */
 // Limitation: the replacements call `incRef`, `makeOutput` and
-// `typedArrayFromHeap` of the tfjs-backend-wasm 4.22 `BackendWasm`; a
+// `typedArrayFromHeap` of the tfjs-backend-wasm 4.22 `BackendWasm`. A
 // tfjs upgrade must check that they still exist and behave the same.
 function replaceKernels(): void {
   if (kernelsReplaced) return;

@@ -34,7 +34,7 @@ describe("nmi", () => {
 });
 
 describe("homogeneity", () => {
-  it("is 1 when codes split labels finely but never mix them", () => {
+  it("is 1 for finer pure codes", () => {
     expect(homogeneity([0, 1, 2, 3], ["x", "x", "y", "y"])).toBeCloseTo(1, 12);
     // The same split scores well below 1 under NMI.
     expect(nmi([0, 1, 2, 3], ["x", "x", "y", "y"])).toBeCloseTo(
@@ -52,8 +52,11 @@ describe("homogeneity", () => {
     );
   });
 
-  it("is 0 for one code and 1 for constant labels", () => {
+  it("is 0 for a single code", () => {
     expect(homogeneity([5, 5, 5, 5], [0, 1, 0, 1])).toBe(0);
+  });
+
+  it("is 1 for constant labels", () => {
     expect(homogeneity([0, 1, 2], [7, 7, 7])).toBe(1);
   });
 });

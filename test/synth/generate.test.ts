@@ -53,7 +53,7 @@ describe("synthetic data", () => {
     );
   });
 
-  it("makes each segment field a noisy vote for the population", () => {
+  it("makes segment fields noisy population votes", () => {
     const rows = parse(text(20000, 3));
     for (const field of ["user_seg_a", "user_seg_b"] as const) {
       const agree = rows.filter(
@@ -65,7 +65,7 @@ describe("synthetic data", () => {
     }
   });
 
-  it("gives every cell a zero-mean taste over the categories", () => {
+  it("gives each cell a zero-mean taste", () => {
     for (const group of [0, 1]) {
       for (let population = 0; population < 4; population++) {
         const tastes = Array.from({ length: 12 }, (_, c) =>

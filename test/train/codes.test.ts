@@ -114,7 +114,7 @@ describe("code agreement", () => {
     expect(agreement.levels[1].distinctCodes).toBe(2);
   });
 
-  it("prints the NMI and homogeneity that assignCodes and the planted column give", async () => {
+  it("prints NMI and homogeneity per level", async () => {
     const result = runCli([
       "eval",
       runDir(),

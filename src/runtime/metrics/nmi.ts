@@ -26,7 +26,7 @@ export function nmi(
  * Returns the homogeneity of `codes` with respect to `labels`,
  * `1 - H(labels | codes) / H(labels)` = `I / H(labels)`: 1 when every code
  * contains rows of one label only, however finely the codes split a label,
- * and 0 when the codes say nothing about the labels. NMI, by contrast,
+ * and 0 when the codes and the labels are independent. NMI, by contrast,
  * also penalises codes finer than the labels, so 32 pure codes over 2
  * groups score well below 1. Constant labels give 1. Throws when the
  * lengths differ.

@@ -60,9 +60,9 @@ export const MATCH_EFFECT = [1.5, 0.5];
 /** Price slope per scenario group: group 0 prefers cheap items, group 1 dear ones. */
 export const PRICE_EFFECT = [-0.5, 0.5];
 /**
- * Strength of the category taste of a (scenario group, population) cell:
- * the cell likes 4 of the 12 categories (`+TASTE_EFFECT`) and is cool
- * to the other 8 (`-TASTE_EFFECT / 2`), see `cellTaste`.
+ * Strength of the category taste of a (scenario group, population) cell.
+ * The cell adds `+TASTE_EFFECT` for the 4 of the 12 categories it likes
+ * and `-TASTE_EFFECT / 2` for the other 8 (see `cellTaste`).
  */
 export const TASTE_EFFECT = 1.0;
 /**

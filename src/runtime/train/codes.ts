@@ -6,10 +6,11 @@ import { RunDirectoryError } from "./run.js";
 
 /**
  * Agreement between the quantizer's codes and a labelled column of the
- * data (for synthetic files, the planted `true_*` columns): per level, the
- * normalised mutual information of the level's own code and of the code
- * prefix `(c_1, ..., c_d)` that identifies `s_d`, and the homogeneity of
- * the level's code (whether each code contains one value of the column only).
+ * data, such as the planted `true_*` columns of synthetic files. Per level
+ * it measures the normalised mutual information of the level's own code
+ * and of the code prefix `(c_1, ..., c_d)` that identifies `s_d`. It also
+ * measures the homogeneity of the level's code, which is 1 when each code
+ * contains one value of the column only.
  */
 
 /** The agreement of one level's codes with one column. */

@@ -177,7 +177,7 @@ export async function evaluateRun(
  * into place on `commit`, so a failed evaluation leaves no partial file.
  * The columns are the primary task's `label,score`, the row's `scenario`
  * value and its raw `gauc(by: ...)` value as `group` (empty when the model
- * asks for no GAUC), then `label_<task>,score_<task>` for every further
+ * has no GAUC metric), then `label_<task>,score_<task>` for every further
  * task.
  */
 class PredictionWriter {
