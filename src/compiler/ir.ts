@@ -204,6 +204,11 @@ export interface HierarchyIr {
   readonly explicit: readonly string[];
   /** Features (groups expanded) whose embeddings feed the implicit view. */
   readonly implicit: readonly string[];
+  /**
+   * Hidden ReLU widths of each view, before its `Linear` map to `codeDim`;
+   * empty makes a view one `Linear` map.
+   */
+  readonly viewLayers: readonly number[];
   /** D: the number of residual quantization levels (1 is plain VQ). */
   readonly levels: number;
   /** K: codes per codebook. */

@@ -315,6 +315,7 @@ function lowerHierarchy(
     view,
     explicit: view === "implicit" ? [] : explicit,
     implicit: view === "explicit" ? [] : implicit,
+    viewLayers: block.value("view_layers") as number[],
     levels: block.value("levels") as number,
     codebookSize: block.value("codebook") as number,
     codeDim: block.value("dim") as number,

@@ -215,13 +215,16 @@ function hierarchyRows(
     ["implicit", hierarchy.implicit],
   ] as const) {
     if (names.length === 0) continue;
-    const linear = mlp(width(names), [hierarchy.codeDim]);
+    const layers = mlp(width(names), [
+      ...hierarchy.viewLayers,
+      hierarchy.codeDim,
+    ]);
     rows.push({
       id: "hierarchy",
       block: `hierarchy ${view} view`,
       output: out,
-      params: fixed(linear.params),
-      flops: linear.flops,
+      params: fixed(layers.params),
+      flops: layers.flops,
     });
   }
   if (hierarchy.view === "both") {

@@ -359,6 +359,12 @@ export const hierarchySignature: BlockSignature = {
       defaultDoc: "every feature",
     },
     {
+      key: "view_layers",
+      doc: "Hidden ReLU widths of each view before its Linear map to `dim`; with none, a view is linear in the embeddings.",
+      type: widths,
+      default: [],
+    },
+    {
       key: "levels",
       doc: "D, the number of residual levels (1 is plain vector quantization).",
       type: { t: "int", min: 1, max: 32 },

@@ -58,11 +58,19 @@ function columnRuns(
   return runs;
 }
 
-/** A dense `Linear` map `x W + b` whose input is a set of `E` columns. */
-interface ViewProjection {
-  readonly runs: ColumnRun[];
+/** A dense layer's weights. */
+interface DenseWeights {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
+}
+
+/**
+ * One view: `relu(x W_i + b_i)` for each hidden layer, then the `Linear`
+ * map `x W + b` to the code width; its input is a set of `E` columns.
+ */
+interface ViewProjection extends DenseWeights {
+  readonly runs: ColumnRun[];
+  readonly hidden: readonly DenseWeights[];
 }
 
 /** Returns the registered backbone factory for `kind`. */
@@ -97,10 +105,7 @@ export class ModelCore {
   readonly ir: ModelIr;
   readonly quantizer: ResidualQuantizer | null = null;
   private readonly views: ViewProjection[] = [];
-  private readonly viewMerge: {
-    kernel: tf.Variable;
-    bias: tf.Variable;
-  } | null = null;
+  private readonly viewMerge: DenseWeights | null = null;
   private readonly backbone: Backbone;
   private readonly scenarios: number;
   private readonly inputDim: number;
@@ -149,11 +154,25 @@ export class ModelCore {
       if (width === 0) {
         throw new Error(`hierarchy ${name} view has no features`);
       }
+      const hidden = hierarchy.viewLayers.map((units, i) => ({
+        kernel: options.weights.weight(
+          `hierarchy/${name}/layer_${i}/kernel`,
+          [i === 0 ? width : hierarchy.viewLayers[i - 1], units],
+          "glorot_uniform",
+        ),
+        bias: options.weights.weight(
+          `hierarchy/${name}/layer_${i}/bias`,
+          [units],
+          "zeros",
+        ),
+      }));
+      const last = hierarchy.viewLayers[hierarchy.viewLayers.length - 1];
       this.views.push({
         runs,
+        hidden,
         kernel: options.weights.weight(
           `hierarchy/${name}/kernel`,
-          [width, hierarchy.codeDim],
+          [last ?? width, hierarchy.codeDim],
           "glorot_uniform",
         ),
         bias: options.weights.weight(
@@ -175,7 +194,12 @@ export class ModelCore {
           ? embeddings
           : tf.slice(embeddings, [0, run.offset], [-1, run.width]),
       );
-      const input = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+      let input = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+      for (const layer of view.hidden) {
+        input = tf.relu(
+          linear(input, layer.kernel as tf.Tensor2D, layer.bias as tf.Tensor1D),
+        );
+      }
       return linear(
         input,
         view.kernel as tf.Tensor2D,

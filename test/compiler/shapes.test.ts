@@ -71,4 +71,22 @@ describe("inferShapes", () => {
     )!;
     expect(explicit.params.fixed).toBe(24 * 2 + 2);
   });
+
+  it("counts the hidden layers of the views", async () => {
+    const rows = await summarize(`
+      model m extends base { hierarchy { view_layers [5, 3]  dim 2 } }`);
+    const view = (name: string) =>
+      rows.find((row) => row.block === `hierarchy ${name} view`)!;
+    // explicit: 24 columns -> 5 -> 3 -> 2.
+    expect(view("explicit").params.fixed).toBe(
+      24 * 5 + 5 + 5 * 3 + 3 + 3 * 2 + 2,
+    );
+    expect(view("explicit").flops).toBe(2 * (24 * 5 + 5 * 3 + 3 * 2));
+    // implicit: all 41 columns; the fusion of the two views stays linear.
+    expect(view("implicit").params.fixed).toBe(
+      41 * 5 + 5 + 5 * 3 + 3 + 3 * 2 + 2,
+    );
+    const fusion = rows.find((row) => row.block === "hierarchy view fusion")!;
+    expect(fusion.params.fixed).toBe(4 * 2 + 2);
+  });
 });

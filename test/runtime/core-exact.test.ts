@@ -18,6 +18,7 @@ function steHierarchy(beta: number): HierarchyIr {
     view: "implicit",
     explicit: [],
     implicit: ["user"],
+    viewLayers: [],
     levels: 1,
     codebookSize: 1,
     codeDim: 1,

@@ -56,6 +56,7 @@ function quantizerIr(inputs: Json, threshold = 0): HierarchyIr {
     view: "implicit",
     explicit: [],
     implicit: ["user"],
+    viewLayers: [],
     levels: inputs.levels,
     codebookSize: inputs.codebookSize,
     codeDim: inputs.codeDim,

@@ -43,10 +43,10 @@ afterAll(async () => {
   );
 });
 
-/** Trains a small HMDN network for a few steps and exports it. */
+/** Trains a small HMDN network (views with a hidden layer) for a few steps and exports it. */
 async function trainAndExport(directory: string) {
   const ir = testIr({
-    hierarchy: { ...TEST_HIERARCHY, codebooks: "per_level" },
+    hierarchy: { ...TEST_HIERARCHY, codebooks: "per_level", viewLayers: [5] },
   });
   const network = await createNetwork(ir, TEST_PRE, {
     backend: "cpu",

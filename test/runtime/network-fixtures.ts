@@ -11,6 +11,7 @@ export const TEST_HIERARCHY: HierarchyIr = {
   view: "both",
   explicit: ["gender", "age"],
   implicit: ["user", "item", "tags", "age", "watch"],
+  viewLayers: [],
   levels: 2,
   codebookSize: 4,
   codeDim: 3,
