@@ -2,4 +2,13 @@
 // Entry point installed as `hmdnc`: runs the compiled CLI from dist/.
 import { main } from "../dist/cli/main.js";
 
+// When the reader of stdout goes away (`hmdnc synth ... | head -1`), drop the
+// rest of the output and let the command finish its work, such as writing a
+// file or a checkpoint, instead of dying on an unhandled EPIPE.
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") {
+    throw error;
+  }
+});
+
 process.exitCode = await main(process.argv.slice(2));

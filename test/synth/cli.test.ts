@@ -1,10 +1,15 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { command } from "../../src/cli/commands/synth.js";
 import { tempFile } from "../data/fixtures.js";
+
+/** The installed entry point, which runs the compiled CLI in dist/. */
+const bin = fileURLToPath(new URL("../../bin/hmdnc.js", import.meta.url));
 
 function capture() {
   const out: string[] = [];
@@ -44,19 +49,39 @@ describe("hmdnc synth", () => {
     expect(existsSync(`${path}.tmp-${process.pid}`)).toBe(false);
   });
 
-  it("rejects a bad row count with a diagnostic", async () => {
+  it.each([
+    [["--rows", "12x"], "`--rows` must be an integer, got `12x`"],
+    [
+      ["--rows", "5", "--segments", "xor"],
+      "`--segments` must be votes or joint, got `xor`",
+    ],
+  ])("rejects %j with a diagnostic", async (args, message) => {
     const { err } = capture();
-    const code = await command.run([
-      "--rows",
-      "12x",
-      "--out",
-      "/tmp/unused.csv",
-    ]);
+    const code = await command.run([...args, "--out", "/tmp/unused.csv"]);
     expect(code).toBe(1);
     expect(err.join("")).toBe(
-      "error[HMD4014]: `--rows` must be an integer, got `12x`\n" +
+      `error[HMD4014]: ${message}\n` +
         " --> hmdnc synth\n" +
         "  = help: run `hmdnc synth --help` for the options\n",
+    );
+  });
+
+  it("finishes its file quietly when the reader of stdout goes away", async () => {
+    const path = join(dirname(tempFile("x", "")), "piped.csv");
+    const child = spawn(
+      process.execPath,
+      [bin, "synth", "--rows", "20k", "--users", "50", "--out", path],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    // Like `| head -0`: the read end closes before the summary is printed.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += String(chunk)));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(readFileSync(path, "utf8").trimEnd().split("\n")).toHaveLength(
+      20001,
     );
   });
 

@@ -65,6 +65,47 @@ describe("synthetic data", () => {
     }
   });
 
+  it("hides the population in the pair of joint segment fields", () => {
+    const csv = [
+      ...syntheticCsv({
+        rows: 20000,
+        seed: 3,
+        users: 2000,
+        items: 500,
+        segments: "joint",
+      }),
+    ].join("");
+    const rows = parse(csv);
+    let agreeA = 0;
+    let taggedPool = 0;
+    let tags = 0;
+    for (const row of rows) {
+      const a = Number(row.user_seg_a.slice(1));
+      const b = Number(row.user_seg_b.slice(1));
+      expect((a + b) % 4).toBe(Number(row.true_population));
+      if (a === Number(row.true_population)) agreeA++;
+      const k = Number(row.true_interest) % 3;
+      for (const tag of row.interests.split("|")) {
+        const id = Number(tag.slice(1));
+        tags++;
+        if (id >= 4 * k && id < 4 * k + 4) taggedPool++;
+      }
+    }
+    // One field alone is a uniform draw: it names the population 1 time in 4.
+    expect(agreeA / rows.length).toBeGreaterThan(0.23);
+    expect(agreeA / rows.length).toBeLessThan(0.27);
+    // Tags come from the pool of the index inside the population with
+    // probability 0.8 + 0.2 * 4 / 48.
+    expect(taggedPool / tags).toBeGreaterThan(0.8);
+    expect(taggedPool / tags).toBeLessThan(0.85);
+    // The device no longer hints at the population.
+    const share = (population: string) => {
+      const subset = rows.filter((r) => r.true_population === population);
+      return subset.filter((r) => r.device === "ios").length / subset.length;
+    };
+    expect(Math.abs(share("0") - share("1"))).toBeLessThan(0.05);
+  });
+
   it("gives each cell a zero-mean taste", () => {
     for (const group of [0, 1]) {
       for (let population = 0; population < 4; population++) {

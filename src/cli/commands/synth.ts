@@ -2,8 +2,10 @@ import { parseArgs } from "node:util";
 
 import { DataError, formatDataDiagnostic } from "../../runtime/data/errors.js";
 import {
+  SEGMENT_MODES,
   resolveSynthOptions,
   writeSyntheticCsv,
+  type SegmentMode,
   type SynthOptions,
   type SynthSummary,
 } from "../../runtime/synth/index.js";
@@ -25,6 +27,9 @@ options:
   --scenarios M    number of scenarios, at least 2 (default 6)
   --users U        number of users (default 20000)
   --items I        number of items, at least 12 (default 5000)
+  --segments MODE  how the user fields reveal the population: votes (each
+                   segment field is a noisy vote; default) or joint (only
+                   the two segment fields together name it)
 `;
 
 /** `hmdnc synth`: write a synthetic click log with a planted hierarchy. */
@@ -69,6 +74,7 @@ function parseOptions(
         scenarios: { type: "string" },
         users: { type: "string" },
         items: { type: "string" },
+        segments: { type: "string" },
       },
     }).values;
   } catch (error) {
@@ -77,6 +83,13 @@ function parseOptions(
   }
   if (values.rows === undefined) return "missing `--rows N`";
   if (values.out === undefined) return "missing `--out FILE`";
+  const segments = values.segments;
+  if (
+    segments !== undefined &&
+    !SEGMENT_MODES.includes(segments as SegmentMode)
+  ) {
+    return `\`--segments\` must be ${SEGMENT_MODES.join(" or ")}, got \`${segments}\``;
+  }
 
   try {
     const options = resolveSynthOptions({
@@ -85,6 +98,7 @@ function parseOptions(
       scenarios: optionalCount("--scenarios", values.scenarios),
       users: optionalCount("--users", values.users),
       items: optionalCount("--items", values.items),
+      segments: segments as SegmentMode | undefined,
     });
     return { out: values.out, options };
   } catch (error) {

@@ -20,7 +20,25 @@ export interface SynthOptions {
   readonly users?: number;
   /** Items I in the item table. */
   readonly items?: number;
+  /** The way the user fields reveal the population (see `SegmentMode`). */
+  readonly segments?: SegmentMode;
 }
+
+/**
+ * How the user fields reveal the population.
+ * - `votes`: each segment field names the population with probability
+ *   `SEGMENT_AGREEMENT`; the device, the activity and the interest tags
+ *   hint at it too. Every hint is readable field by field.
+ * - `joint`: only the two segment fields together name it, as
+ *   `(user_seg_a + user_seg_b) mod 4`, and either field alone carries no information about it.
+ *   The device and the activity do not depend on it, and the interest tags
+ *   name the interest's index inside its population, which tells the
+ *   interest only once the population is known.
+ */
+export type SegmentMode = "votes" | "joint";
+
+/** The segment modes, in documentation order. */
+export const SEGMENT_MODES: readonly SegmentMode[] = ["votes", "joint"];
 
 /** The CSV columns, in file order. */
 export const SYNTH_COLUMNS = [
@@ -155,6 +173,7 @@ export function resolveSynthOptions(
     scenarios: options.scenarios ?? DEFAULT_SCENARIOS,
     users: options.users ?? DEFAULT_USERS,
     items: options.items ?? DEFAULT_ITEMS,
+    segments: options.segments ?? "votes",
   };
   const check = (name: string, value: number, minimum: number): void => {
     if (!Number.isSafeInteger(value) || value < minimum) {
@@ -168,6 +187,11 @@ export function resolveSynthOptions(
   check("scenarios", resolved.scenarios, 2);
   check("users", resolved.users, 1);
   check("items", resolved.items, CATEGORIES);
+  if (!SEGMENT_MODES.includes(resolved.segments)) {
+    throw new RangeError(
+      `\`segments\` must be ${SEGMENT_MODES.join(" or ")}, got ${String(resolved.segments)}`,
+    );
+  }
   return resolved;
 }
 
@@ -178,7 +202,11 @@ function segmentVote(population: number, random: Random): number {
     : random.below(POPULATIONS);
 }
 
-function makeUsers(count: number, random: Random): Users {
+function makeUsers(
+  count: number,
+  segments: SegmentMode,
+  random: Random,
+): Users {
   const tagCount = POPULATIONS * INTERESTS_PER_POPULATION * TAGS_PER_INTEREST;
   const users: Users = {
     population: new Int32Array(count),
@@ -198,21 +226,33 @@ function makeUsers(count: number, random: Random): Users {
       random.below(INTERESTS_PER_POPULATION);
     users.population[u] = population;
     users.interest[u] = interest;
-    users.segA[u] = segmentVote(population, random);
-    users.segB[u] = segmentVote(population, random);
-    // Population p uses device d = p mod 3 half of the time, else any device.
-    users.device[u] = random.next() < 0.5 ? population % 3 : random.below(3);
+    const joint = segments === "joint";
+    if (joint) {
+      users.segA[u] = random.below(POPULATIONS);
+      users.segB[u] = (population - users.segA[u] + POPULATIONS) % POPULATIONS;
+    } else {
+      users.segA[u] = segmentVote(population, random);
+      users.segB[u] = segmentVote(population, random);
+    }
+    // With votes, population p uses device d = p mod 3 half of the time,
+    // else any device.
+    users.device[u] =
+      !joint && random.next() < 0.5 ? population % 3 : random.below(3);
     users.region[u] = random.below(REGIONS);
     users.bias[u] = 0.3 * random.normal();
-    users.activity.push(
-      Math.exp(1 + 0.5 * population + 0.5 * random.normal()).toFixed(3),
-    );
+    // With joint segments the activity shift is the mean of 0.5 p over p.
+    const shift = joint ? 0.75 : 0.5 * population;
+    users.activity.push(Math.exp(1 + shift + 0.5 * random.normal()).toFixed(3));
+    // With votes, tags come from the interest's own pool. With joint
+    // segments they come from the pool of its index inside the population,
+    // which all populations share.
+    const pool = joint ? interest % INTERESTS_PER_POPULATION : interest;
     const length = 1 + random.below(3);
     const tags: string[] = [];
     for (let k = 0; k < length; k++) {
       const tag =
         random.next() < 0.8
-          ? interest * TAGS_PER_INTEREST + random.below(TAGS_PER_INTEREST)
+          ? pool * TAGS_PER_INTEREST + random.below(TAGS_PER_INTEREST)
           : random.below(tagCount);
       tags.push(`t${tag}`);
     }
@@ -259,7 +299,7 @@ export function* syntheticCsv(
 ): Generator<string> {
   const o = resolveSynthOptions(options);
   const tables = new Random(o.seed, 1);
-  const users = makeUsers(o.users, tables);
+  const users = makeUsers(o.users, o.segments, tables);
   const items = makeItems(o.items, tables);
   const random = new Random(o.seed, 2);
 

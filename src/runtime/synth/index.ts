@@ -17,7 +17,9 @@ export {
   cellTaste,
   TASTE_EFFECT,
   SEGMENT_AGREEMENT,
+  SEGMENT_MODES,
   SYNTH_COLUMNS,
+  type SegmentMode,
   type SynthOptions,
   type SynthSummary,
 } from "./generate.js";
