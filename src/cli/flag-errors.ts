@@ -51,3 +51,17 @@ export function describeFlagError(
   const short = message.replace(/\. To specify a positional.*$/s, "");
   return short.charAt(0).toLowerCase() + short.slice(1);
 }
+
+/**
+ * Returns the message for a CSV or TSV file given where `command` expects
+ * a spec (a data file passed by mistake, often meant for `--data`), or
+ * null for any other path.
+ */
+export function dataFileMistake(file: string, command: string): string | null {
+  if (!/\.(csv|tsv)$/i.test(file)) return null;
+  const flag =
+    command === "check"
+      ? "; `--data` takes no value here, it checks the CSV file each dataset names"
+      : "";
+  return `\`${file}\` is a data file, not a spec: \`hmdnc ${command}\` reads .hmdn files${flag}`;
+}

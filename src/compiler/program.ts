@@ -154,7 +154,9 @@ async function visit(
   state.done.add(key);
   state.stack.push(key);
   program.sources.set(parsed.display, parsed.source);
-  program.diagnostics.push(...parsed.diagnostics);
+  // A loop, not push(...list): a file of junk can carry too many
+  // diagnostics for one call's arguments.
+  for (const item of parsed.diagnostics) program.diagnostics.push(item);
   if (parsed.diagnostics.some((item) => item.severity === "error")) {
     (program as { halted: boolean }).halted = true;
   }

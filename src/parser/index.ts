@@ -9,7 +9,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { Source } from "../diagnostics/span.js";
 import type { SpecFile } from "./ast.js";
 import { ErrorLimitReached, getParser } from "./grammar.js";
-import { lex, limitNesting } from "./lexer.js";
+import { lex, limitNesting, type LexResult } from "./lexer.js";
 import { describeParseErrors, dropCascades, errorOffset } from "./messages.js";
 import { buildAst } from "./to-ast.js";
 
@@ -47,11 +47,11 @@ export interface ParseResult {
  */
 export function parseSpec(text: string, path: string): ParseResult {
   const source = new Source(text, path);
-  const lexed = lex(source);
+  const lexed = limitLexicalErrors(lex(source), source);
   const limited = limitNesting(lexed.tokens, source);
   const parsed = parseTokens(limited.tokens, source);
   const tokens = parsed.tokens;
-  const stop = limited.diagnostic ?? parsed.stop;
+  const stop = lexed.stop ?? limited.diagnostic ?? parsed.stop;
 
   const positions = { source, tokens };
   const errorOffsets = new Set(
@@ -95,6 +95,33 @@ export function parseSpec(text: string, path: string): ParseResult {
     ),
   ].sort((a, b) => a.span.start - b.span.start);
   return { ast: built.ast, diagnostics, source };
+}
+
+/**
+ * Keeps the first `MAX_SYNTAX_ERRORS` lexical errors and the tokens and
+ * comments before the next one, so a file that is not a spec (a CSV file
+ * passed by mistake) gets a bounded report instead of one error per line.
+ */
+function limitLexicalErrors(
+  lexed: LexResult,
+  source: Source,
+): LexResult & { readonly stop?: Diagnostic } {
+  const over = lexed.diagnostics[MAX_SYNTAX_ERRORS];
+  if (over === undefined) return lexed;
+  const cut = over.span.start;
+  const stop = diagnostic("HMD1109", {
+    file: source.path,
+    span: over.span,
+    message: `stopped reading after ${MAX_SYNTAX_ERRORS} lexical errors`,
+    label: "nothing from here on was read",
+    help: "hmdnc reads .hmdn spec files; check that this file is one",
+  });
+  return {
+    tokens: lexed.tokens.filter((token) => token.startOffset < cut),
+    comments: lexed.comments.filter((token) => token.startOffset < cut),
+    diagnostics: lexed.diagnostics.slice(0, MAX_SYNTAX_ERRORS),
+    stop,
+  };
 }
 
 interface ParsedTokens {

@@ -28,6 +28,27 @@ async function run(target: Command, args: string[]) {
 afterEach(() => vi.restoreAllMocks());
 
 describe("paths that are no spec files", () => {
+  it.each([
+    [
+      check,
+      "check",
+      "; `--data` takes no value here, it checks the CSV file each dataset names",
+    ],
+    [compile, "compile", ""],
+  ] as const)("rejects a CSV file given to %s", async (target, name, more) => {
+    const csv = path.join(
+      mkdtempSync(path.join(tmpdir(), "hmdnc-csv-")),
+      "rows.csv",
+    );
+    writeFileSync(csv, "a,b\n1,2\n");
+    const result = await run(target, [csv]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `error: \`${csv}\` is a data file, not a spec: \`hmdnc ${name}\` reads .hmdn files${more}\n` +
+        `help: run \`hmdnc ${name} --help\` for the options\n`,
+    );
+  });
+
   it("rejects a directory without .hmdn files", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hmdnc-check-"));
     mkdirSync(path.join(dir, "empty"));

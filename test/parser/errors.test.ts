@@ -402,6 +402,23 @@ describe("error limit", () => {
     });
   }
 
+  it("stops a CSV file after the lexical error limit", () => {
+    const row =
+      "1,s3,u12522,i1409,a1,b1,web,r6,11,c6,12.832,35.64,t3|t9,1,2,6\n";
+    const result = parseSpec(row.repeat(20000), "data.csv");
+    const lexical = result.diagnostics.filter(
+      (item) => item.code === "HMD1001",
+    );
+    expect(lexical).toHaveLength(MAX_SYNTAX_ERRORS);
+    const stop = result.diagnostics.at(-1);
+    expect(stop?.code).toBe("HMD1109");
+    expect(stop?.message).toBe(
+      `stopped reading after ${MAX_SYNTAX_ERRORS} lexical errors`,
+    );
+    // The stop sits on the first error over the limit, on line 101.
+    expect(result.source.lineColumn(stop!.span.start).line).toBe(101);
+  });
+
   it("reports a run of stray commas once", () => {
     const started = performance.now();
     const result = parseSpec(`model m { a 1${",".repeat(50000)} }`, "t.hmdn");

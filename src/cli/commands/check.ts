@@ -15,7 +15,7 @@ import {
   renderDiagnostics,
 } from "../../diagnostics/render.js";
 import type { Source } from "../../diagnostics/span.js";
-import { describeFlagError } from "../flag-errors.js";
+import { describeFlagError, dataFileMistake } from "../flag-errors.js";
 import type { Command } from "../main.js";
 
 const help = `usage: hmdnc check <spec|dir>... [--data] [--format human|json]
@@ -119,6 +119,8 @@ async function expand(inputs: readonly string[]): Promise<string[]> {
   for (const input of inputs) {
     const info = await stat(input).catch(() => null);
     if (info?.isDirectory() !== true) {
+      const mistake = dataFileMistake(input, "check");
+      if (mistake !== null) throw new UsageError(mistake);
       files.push(input);
       continue;
     }

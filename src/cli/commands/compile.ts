@@ -4,6 +4,7 @@
  */
 
 import { rename, rm, writeFile } from "node:fs/promises";
+import { dataFileMistake } from "../flag-errors.js";
 import path from "node:path";
 
 import {
@@ -150,6 +151,8 @@ async function run(args: readonly string[]): Promise<number> {
       );
     }
     spec = parsed.positionals[0];
+    const mistake = dataFileMistake(spec, "compile");
+    if (mistake !== null) throw new UsageError(mistake);
     const emit = (parsed.values.emit as string | undefined) ?? "ir";
     if (!Object.hasOwn(emitters, emit)) {
       throw new UsageError(

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { dataFileMistake } from "../flag-errors.js";
 import type { ExperimentIr } from "../../compiler/ir.js";
 import type { VariantSummary } from "../../runtime/experiment/summary.js";
 import type { Command } from "../main.js";
@@ -63,6 +64,8 @@ async function runCommand(args: readonly string[]): Promise<number> {
         : `expected one experiment spec, got ${positionals.length}`,
     );
   }
+  const mistake = dataFileMistake(positionals[0], "run");
+  if (mistake !== null) throw new UsageError(mistake);
   const epochs = integerFlag("epochs", values.epochs, 1);
   const maxSteps = integerFlag("max-steps", values["max-steps"], 1);
   const ir = await compileSpec(positionals[0], values.experiment);

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { dataFileMistake } from "../flag-errors.js";
 import type { ModelIr } from "../../compiler/ir.js";
 import { TrainingInterruptedError } from "../../runtime/train/trainer.js";
 import type { Command } from "../main.js";
@@ -71,6 +72,8 @@ async function train(args: readonly string[]): Promise<number> {
     throw new UsageError(`expected one spec file, got ${positionals.length}`);
   }
   const spec = positionals[0];
+  const mistake = spec === undefined ? null : dataFileMistake(spec, "train");
+  if (mistake !== null) throw new UsageError(mistake);
   if (spec === undefined && values.resume === undefined) {
     throw new UsageError("missing the spec file to train");
   }
