@@ -9,7 +9,9 @@ import {
   type SynthOptions,
   type SynthSummary,
 } from "../../runtime/synth/index.js";
+import { describeFlagError } from "../flag-errors.js";
 import type { Command } from "../main.js";
+import { OutputPathError, prepareOutputFile } from "../output-path.js";
 
 const help = `usage: hmdnc synth --rows N --out FILE [options]
 
@@ -43,15 +45,37 @@ export const command: Command = {
 async function runSynth(args: readonly string[]): Promise<number> {
   const request = parseOptions(args);
   if (typeof request === "string") return optionError(request);
+  try {
+    prepareOutputFile(request.out);
+  } catch (error) {
+    if (error instanceof OutputPathError) return optionError(error.message);
+    throw error;
+  }
 
+  // Ctrl-C stops at the next chunk; the temp file is removed, so no
+  // half-written file is left.
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  process.once("SIGINT", onInterrupt);
   const started = performance.now();
   let summary: SynthSummary;
   try {
-    summary = await writeSyntheticCsv(request.out, request.options);
+    summary = await writeSyntheticCsv(
+      request.out,
+      request.options,
+      undefined,
+      interrupt.signal,
+    );
   } catch (error) {
+    if (interrupt.signal.aborted) {
+      process.stderr.write(`interrupted; ${request.out} was not written\n`);
+      return 130;
+    }
     const reason = writeFailure(error);
     if (reason === null) throw error;
     return optionError(`cannot write \`${request.out}\`: ${reason}`);
+  } finally {
+    process.off("SIGINT", onInterrupt);
   }
 
   const seconds = (performance.now() - started) / 1000;
@@ -63,23 +87,20 @@ async function runSynth(args: readonly string[]): Promise<number> {
 function parseOptions(
   args: readonly string[],
 ): { out: string; options: Required<SynthOptions> } | string {
+  const flags = {
+    rows: { type: "string" },
+    out: { type: "string" },
+    seed: { type: "string", default: "1" },
+    scenarios: { type: "string" },
+    users: { type: "string" },
+    items: { type: "string" },
+    segments: { type: "string" },
+  } as const;
   let values;
   try {
-    values = parseArgs({
-      args: [...args],
-      options: {
-        rows: { type: "string" },
-        out: { type: "string" },
-        seed: { type: "string", default: "1" },
-        scenarios: { type: "string" },
-        users: { type: "string" },
-        items: { type: "string" },
-        segments: { type: "string" },
-      },
-    }).values;
+    values = parseArgs({ args: [...args], options: flags }).values;
   } catch (error) {
-    const message = (error as Error).message;
-    return message.charAt(0).toLowerCase() + message.slice(1);
+    return describeFlagError(args, flags, error);
   }
   if (values.rows === undefined) return "missing `--rows N`";
   if (values.out === undefined) return "missing `--out FILE`";
@@ -102,7 +123,10 @@ function parseOptions(
     });
     return { out: values.out, options };
   } catch (error) {
-    if (error instanceof RangeError) return error.message;
+    // The library names options without dashes: `rows`, not `--rows`.
+    if (error instanceof RangeError) {
+      return error.message.replace(/^`(\w+)`/, "`--$1`");
+    }
     throw error;
   }
 }
@@ -146,6 +170,8 @@ function writeFailure(error: unknown): string | null {
       return "permission denied";
     case "EISDIR":
       return "it is a directory";
+    case "ENOTDIR":
+      return "a part of the path is a file, not a directory";
     case "ENOSPC":
       return "no space left on the device";
     default:

@@ -28,12 +28,14 @@ export {
  * Writes a synthetic CSV file. The text goes to a temp file next to `path`
  * that is renamed into place at the end, so a failed or interrupted run
  * leaves no half-written file. Memory stays flat: each chunk is written
- * before the next is produced, waiting for the stream to drain.
+ * before the next is produced, waiting for the stream to drain. When
+ * `signal` aborts, the temp file is removed and the abort reason thrown.
  */
 export async function writeSyntheticCsv(
   path: string,
   options: SynthOptions,
   onProgress?: (rowsWritten: number) => void,
+  signal?: AbortSignal,
 ): Promise<SynthSummary> {
   const summary = { rows: 0, clicks: 0, scenarios: {} };
   const temp = `${path}.tmp-${process.pid}`;
@@ -43,6 +45,7 @@ export async function writeSyntheticCsv(
   try {
     let rows = -1;
     for (const chunk of syntheticCsv(options, summary)) {
+      signal?.throwIfAborted();
       if (!out.write(chunk)) {
         await Promise.race([
           new Promise<void>((resolve) => out.once("drain", () => resolve())),
