@@ -160,6 +160,19 @@ describe("hmdnc fmt", () => {
     );
     expect(await read("broken.hmdn")).toBe(BROKEN);
     expect(await read("messy.hmdn")).toBe("model m { a 1 }\n");
+    expect(result.stdout).toMatch(
+      /formatted 1 of \d+ files?\n1 file could not be formatted\n$/,
+    );
+  });
+
+  it("does not count a broken file as formatted under --check", async () => {
+    const file = path.join(directory, "broken.hmdn");
+    await writeFile(file, BROKEN);
+    const result = await hmdnc(["fmt", "--check", file]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe(
+      "0 files already formatted\n1 file could not be formatted\n",
+    );
   });
 
   it("rejects a missing path", async () => {

@@ -64,15 +64,19 @@ async function runFormat(args: readonly string[]): Promise<number> {
     files.push(...found);
   }
 
-  let failed = false;
+  let unreadable = 0;
   const changed: string[] = [];
   for (const file of files) {
     const outcome = await formatFile(file, check);
-    if (outcome === "syntax-error") failed = true;
+    if (outcome === "syntax-error") unreadable++;
     if (outcome === "changed") changed.push(file);
   }
-  const unformatted = report(files.length, changed, check);
-  return unformatted || failed ? 1 : 0;
+  const unformatted = report(files.length - unreadable, changed, check);
+  if (unreadable > 0) {
+    const noun = unreadable === 1 ? "file" : "files";
+    process.stdout.write(`${unreadable} ${noun} could not be formatted\n`);
+  }
+  return unformatted || unreadable > 0 ? 1 : 0;
 }
 
 type Outcome = "unchanged" | "changed" | "syntax-error";
@@ -104,7 +108,10 @@ async function formatFile(file: string, check: boolean): Promise<Outcome> {
   return "changed";
 }
 
-/** Prints what changed; returns true when `--check` found unformatted files. */
+/**
+ * Prints what changed among the `count` files that parsed; returns true
+ * when `--check` found unformatted files.
+ */
 function report(
   count: number,
   changed: readonly string[],
