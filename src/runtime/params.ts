@@ -43,7 +43,8 @@ export interface ParamEntry {
  * The name registry behind `BackboneContext.weight` and `state`. Names are
  * unique; a duplicate is a programming error in a backbone and throws.
  * Registration order is the creation order, which is stable for a given
- * IR, and initial values come from one seeded stream in that order.
+ * IR. Initial values come from a seeded stream per name, so they do not
+ * depend on which other weights exist.
  */
 export class ParamRegistry {
   private readonly entries = new Map<string, ParamEntry>();
@@ -106,7 +107,9 @@ export class ParamRegistry {
     if (this.entries.has(name)) {
       throw new Error(`weight "${name}" is already registered`);
     }
-    const values = initialValues(shape, init, this.random);
+    // Each weight draws from the stream of its own name, so two models that
+    // share a weight (mmoe and hmdn_mmoe share every expert) start it alike.
+    const values = initialValues(shape, init, this.random.derive(name));
     // tfjs names variables globally, so two networks in one process would
     // clash: the registry keeps the names and tfjs numbers the variables.
     const initial = tf.tensor(values, [...shape], "float32");

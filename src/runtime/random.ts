@@ -49,6 +49,16 @@ export class Random {
   }
 
   /**
+   * Returns the generator of the stream `name` without drawing from this
+   * one, so a name always gets the same stream, whatever was drawn or
+   * derived before it.
+   */
+  derive(name: string): Random {
+    const mixed = splitmix32(this.s0 ^ Math.imul(this.s1, 0x9e3779b1));
+    return new Random((mixed ^ splitmix32(hashString(name) ^ this.s2)) >>> 0);
+  }
+
+  /**
    * Returns an independent generator for the stream `name`. Streams keep
    * weight initialisation stable when an unrelated stream (dropout) draws
    * more or fewer numbers.

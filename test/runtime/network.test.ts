@@ -52,6 +52,26 @@ describe.each(BACKENDS)("network on %s", (backend) => {
   });
 });
 
+describe("weight initialisation", () => {
+  it("starts shared weights alike with and without a hierarchy", async () => {
+    const plain = (await build("cpu")).getState();
+    const hmdn = (await build("cpu", { hierarchy: TEST_HIERARCHY })).getState();
+    const names = Object.keys(plain).filter((name) =>
+      name.startsWith("tower/"),
+    );
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      expect(Array.from(hmdn[name].values)).toEqual(
+        Array.from(plain[name].values),
+      );
+    }
+    // The bottom kernel reads s_D too, so its shape and values differ.
+    expect(hmdn["backbone/bottom/kernel"].shape).not.toEqual(
+      plain["backbone/bottom/kernel"].shape,
+    );
+  });
+});
+
 /** Trains `steps` steps on `backend` and returns the losses and the final state. */
 async function trainOn(backend: string, steps: number) {
   const network = await build(backend, {
