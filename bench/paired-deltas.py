@@ -1,16 +1,20 @@
 """Compares each HMDN variant of an experiment with its plain backbone, seed by seed.
 
 usage: python3 bench/paired-deltas.py RESULTS.json [PREFIX]
+       python3 bench/paired-deltas.py RESULTS.json --pair VARIANT=BASE [--pair ...]
 
 Reads the results.json that `hmdnc run` writes and pairs every variant
-named PREFIX + NAME (PREFIX defaults to "hmdn_") with the variant NAME.
-Runs of a pair that share a seed train on the same batches in the same
-order, because the training seed seeds the shuffle. The per-seed
-difference therefore cancels the part of the spread that comes from the
-batch order. For each pair it prints the
-mean and standard deviation (n - 1) of the test AUC difference over the
-seeds both ran, how many seeds favour HMDN, and the same mean difference
-per scenario. Standard library only.
+named PREFIX + NAME (PREFIX defaults to "hmdn_") with the variant NAME, or
+each VARIANT with its BASE when pairs are given. Runs of a pair that share
+a seed train on the same batches in the same order, because the training
+seed seeds the shuffle, and start every weight they share from the same
+values, because each weight's initial values are drawn from a stream
+named after it. The per-seed difference therefore cancels the part of the
+spread that comes from the batch order and the shared initial weights.
+For each pair it prints the mean and standard deviation (n - 1) of the
+test AUC difference over the seeds both ran, how many seeds favour the
+variant, and the same mean difference per scenario. Standard library
+only.
 """
 
 import json
@@ -24,9 +28,25 @@ def spread(values):
     return mean, std
 
 
+def pairs_to_compare(arguments, variants):
+    """Returns (variant, base) pairs from --pair options, or by the prefix rule."""
+    if "--pair" in arguments:
+        pairs = []
+        for i, argument in enumerate(arguments):
+            if argument == "--pair":
+                variant, _, base = arguments[i + 1].partition("=")
+                pairs.append((variant, base))
+        return pairs
+    prefix = arguments[0] if arguments else "hmdn_"
+    return [
+        (variant, variant[len(prefix):])
+        for variant in variants
+        if variant.startswith(prefix) and variant[len(prefix):] in variants
+    ]
+
+
 def main():
     path = sys.argv[1]
-    prefix = sys.argv[2] if len(sys.argv) > 2 else "hmdn_"
     with open(path, encoding="utf8") as handle:
         data = json.load(handle)
     runs = {}
@@ -38,11 +58,8 @@ def main():
         if result["variant"] not in variants:
             variants.append(result["variant"])
 
-    print(f"{'pair':28s} {'seeds':>5s} {'plain AUC':>16s} {'delta AUC':>18s} {'wins':>5s}")
-    for variant in variants:
-        if not variant.startswith(prefix) or variant[len(prefix):] not in variants:
-            continue
-        plain = variant[len(prefix):]
+    print(f"{'pair':40s} {'seeds':>5s} {'plain AUC':>16s} {'delta AUC':>18s} {'wins':>5s}")
+    for variant, plain in pairs_to_compare(sys.argv[2:], variants):
         seeds = sorted(
             seed for (name, seed) in runs if name == variant and (plain, seed) in runs
         )
@@ -54,7 +71,7 @@ def main():
         mean, std = spread(deltas)
         wins = sum(delta > 0 for delta in deltas)
         print(
-            f"{variant + ' - ' + plain:28s} {len(seeds):5d} "
+            f"{variant + ' - ' + plain:40s} {len(seeds):5d} "
             f"{base_mean:8.4f} ± {base_std:.4f} {mean:+9.4f} ± {std:.4f} {wins:3d}/{len(seeds)}"
         )
         scenarios = runs[(plain, seeds[0])].get("scenarios") or {}
@@ -68,7 +85,7 @@ def main():
             if pairs:
                 cells.append(f"{scenario} {statistics.fmean(a - b for a, b in pairs):+.4f}")
         if cells:
-            print(f"{'':28s} per scenario: {', '.join(cells)}")
+            print(f"{'':40s} per scenario: {', '.join(cells)}")
 
 
 if __name__ == "__main__":
