@@ -7,9 +7,9 @@ Reads the results.json that `hmdnc run` writes and pairs every variant
 named PREFIX + NAME (PREFIX defaults to "hmdn_") with the variant NAME, or
 each VARIANT with its BASE when pairs are given. Runs of a pair that share
 a seed train on the same batches in the same order, because the training
-seed seeds the shuffle, and start every weight they share from the same
-values, because each weight's initial values are drawn from a stream
-named after it. The per-seed difference therefore cancels the part of the
+seed seeds the shuffle. They also start every weight they share from the
+same values, since each weight draws from a stream named after it. The
+per-seed difference therefore cancels the part of the
 spread that comes from the batch order and the shared initial weights.
 For each pair it prints the mean and standard deviation (n - 1) of the
 test AUC difference over the seeds both ran, how many seeds favour the
