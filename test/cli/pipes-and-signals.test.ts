@@ -1,5 +1,5 @@
 // The installed entry point (bin/hmdnc.js, which runs the compiled CLI in
-// dist/) when its output pipes close early or Ctrl-C stops it: the work
+// dist/) when its output pipes close early or a signal stops it: the work
 // finishes or leaves nothing behind, and no stack trace is printed.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -31,7 +31,7 @@ function finish(
 
 const scratch = () => mkdtempSync(path.join(tmpdir(), "hmdnc-pipes-"));
 
-describe("hmdnc with closed pipes and Ctrl-C", () => {
+describe("hmdnc with closed pipes and signals", () => {
   it("finishes synth when stdout closes", async () => {
     const out = path.join(scratch(), "piped.csv");
     const child = start([
@@ -73,20 +73,29 @@ describe("hmdnc with closed pipes and Ctrl-C", () => {
     expect(metrics.rows).toBeGreaterThan(0);
   }, 60_000);
 
-  it("leaves no file behind when Ctrl-C stops synth", async () => {
-    const dir = scratch();
-    const out = path.join(dir, "big.csv");
-    const child = start(["synth", "--rows", "50M", "--out", out]);
-    const done = finish(child);
-    // Wait until the temp file exists, so the signal lands mid-write.
-    while (!readdirSync(dir).some((name) => name.startsWith("big.csv.tmp-"))) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    child.kill("SIGINT");
-    const { code, stderr } = await done;
-    expect(code).toBe(130);
-    expect(stderr).toBe(`interrupted; ${out} was not written\n`);
-    expect(existsSync(out)).toBe(false);
-    expect(readdirSync(dir)).toEqual([]);
-  }, 60_000);
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "leaves no file behind when %s stops synth",
+    async (signal, exit) => {
+      const dir = scratch();
+      const out = path.join(dir, "big.csv");
+      const child = start(["synth", "--rows", "50M", "--out", out]);
+      const done = finish(child);
+      // Wait until the temp file exists, so the signal lands mid-write.
+      while (
+        !readdirSync(dir).some((name) => name.startsWith("big.csv.tmp-"))
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      child.kill(signal);
+      const { code, stderr } = await done;
+      expect(code).toBe(exit);
+      expect(stderr).toBe(`interrupted; ${out} was not written\n`);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(dir)).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -50,6 +50,14 @@ describe("hmdnc synth", () => {
       ["--rows", "5", "--segments", "xor"],
       "`--segments` must be votes or joint, got `xor`",
     ],
+    [
+      ["--rows", "5", "--users", "20M"],
+      "`--users` must be at most 10000000, got 20000000",
+    ],
+    [
+      ["--rows", "5", "--seed", "4294967297"],
+      "`--seed` must be at most 2147483647, got 4294967297",
+    ],
   ])("rejects %j with a diagnostic", async (args, message) => {
     const { err } = capture();
     const code = await command.run([...args, "--out", "/tmp/unused.csv"]);

@@ -123,6 +123,8 @@ function report(
     );
   }
   const noun = count === 1 ? "file" : "files";
+  // With no file parsed, the line about unformattable files says it all.
+  if (count === 0) return false;
   if (check) {
     process.stdout.write(
       changed.length === 0

@@ -25,10 +25,10 @@ any size fits in constant memory, and the same seed writes the same bytes.
 options:
   --rows N         data rows to write (suffixes k and M: 100k, 10M)
   --out FILE       the CSV file to write (replaced atomically)
-  --seed S         random seed (integer, default 1)
-  --scenarios M    number of scenarios, at least 2 (default 6)
-  --users U        number of users (default 20000)
-  --items I        number of items, at least 12 (default 5000)
+  --seed S         random seed, a 32-bit signed integer (default 1)
+  --scenarios M    number of scenarios, 2 to 1000 (default 6)
+  --users U        number of users, at most 10M (default 20000)
+  --items I        number of items, 12 to 10M (default 5000)
   --segments MODE  how the user fields reveal the population: votes (each
                    segment field is a noisy vote; default) or joint (only
                    the two segment fields together name it)
@@ -52,11 +52,19 @@ async function runSynth(args: readonly string[]): Promise<number> {
     throw error;
   }
 
-  // Ctrl-C stops at the next chunk; the temp file is removed, so no
-  // half-written file is left.
+  // Ctrl-C, SIGTERM or SIGHUP stops at the next chunk; the temp file is
+  // removed, so no half-written file is left.
   const interrupt = new AbortController();
-  const onInterrupt = () => interrupt.abort();
-  process.once("SIGINT", onInterrupt);
+  const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  let exitCode = 130;
+  const handlers = Object.entries(signals).map(([name, code]) => {
+    const handler = () => {
+      exitCode = code;
+      interrupt.abort();
+    };
+    process.once(name, handler);
+    return () => process.off(name, handler);
+  });
   const started = performance.now();
   let summary: SynthSummary;
   try {
@@ -69,13 +77,13 @@ async function runSynth(args: readonly string[]): Promise<number> {
   } catch (error) {
     if (interrupt.signal.aborted) {
       process.stderr.write(`interrupted; ${request.out} was not written\n`);
-      return 130;
+      return exitCode;
     }
     const reason = writeFailure(error);
     if (reason === null) throw error;
     return optionError(`cannot write \`${request.out}\`: ${reason}`);
   } finally {
-    process.off("SIGINT", onInterrupt);
+    for (const remove of handlers) remove();
   }
 
   const seconds = (performance.now() - started) / 1000;

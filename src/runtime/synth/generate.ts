@@ -93,6 +93,10 @@ export const DEVICE_EFFECT = [0.1, 0, -0.1];
 const DEVICES = ["ios", "android", "web"];
 
 const DEFAULT_SCENARIOS = 6;
+/** The most scenarios `hmdnc synth` accepts. */
+const MAX_SCENARIOS = 1000;
+/** The most users or items; the tables take about 100 bytes a row. */
+const MAX_TABLE_ROWS = 10_000_000;
 const DEFAULT_USERS = 20000;
 const DEFAULT_ITEMS = 5000;
 const ROWS_PER_CHUNK = 4096;
@@ -175,18 +179,30 @@ export function resolveSynthOptions(
     items: options.items ?? DEFAULT_ITEMS,
     segments: options.segments ?? "votes",
   };
-  const check = (name: string, value: number, minimum: number): void => {
+  const check = (
+    name: string,
+    value: number,
+    minimum: number,
+    maximum: number = Number.MAX_SAFE_INTEGER,
+  ): void => {
     if (!Number.isSafeInteger(value) || value < minimum) {
       throw new RangeError(
         `\`${name}\` must be an integer >= ${minimum}, got ${value}`,
       );
     }
+    if (value > maximum) {
+      throw new RangeError(
+        `\`${name}\` must be at most ${maximum}, got ${value}`,
+      );
+    }
   };
   check("rows", resolved.rows, 0);
-  check("seed", resolved.seed, -(2 ** 31));
-  check("scenarios", resolved.scenarios, 2);
-  check("users", resolved.users, 1);
-  check("items", resolved.items, CATEGORIES);
+  // The generator is seeded with 32 bits; a wider range would repeat files.
+  check("seed", resolved.seed, -(2 ** 31), 2 ** 31 - 1);
+  // The user and item tables and the scenario list are held in memory.
+  check("scenarios", resolved.scenarios, 2, MAX_SCENARIOS);
+  check("users", resolved.users, 1, MAX_TABLE_ROWS);
+  check("items", resolved.items, CATEGORIES, MAX_TABLE_ROWS);
   if (!SEGMENT_MODES.includes(resolved.segments)) {
     throw new RangeError(
       `\`segments\` must be ${SEGMENT_MODES.join(" or ")}, got ${String(resolved.segments)}`,
