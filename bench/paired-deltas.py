@@ -18,6 +18,7 @@ only.
 """
 
 import json
+import os
 import statistics
 import sys
 
@@ -28,27 +29,56 @@ def spread(values):
     return mean, std
 
 
+def fail(message):
+    """Prints `message` and the usage line to stderr and exits with 1."""
+    usage = __doc__.split("\n\n")[1]
+    sys.exit(f"error: {message}\n{usage}")
+
+
 def pairs_to_compare(arguments, variants):
     """Returns (variant, base) pairs from --pair options, or by the prefix rule."""
-    if "--pair" in arguments:
-        pairs = []
-        for i, argument in enumerate(arguments):
-            if argument == "--pair":
-                variant, _, base = arguments[i + 1].partition("=")
-                pairs.append((variant, base))
-        return pairs
-    prefix = arguments[0] if arguments else "hmdn_"
-    return [
-        (variant, variant[len(prefix):])
-        for variant in variants
-        if variant.startswith(prefix) and variant[len(prefix):] in variants
-    ]
+    if not any(argument.startswith("--pair") for argument in arguments):
+        if len(arguments) > 1:
+            fail(f"expected at most one PREFIX, got {' '.join(arguments)}")
+        prefix = arguments[0] if arguments else "hmdn_"
+        return [
+            (variant, variant[len(prefix):])
+            for variant in variants
+            if variant.startswith(prefix) and variant[len(prefix):] in variants
+        ]
+    pairs = []
+    rest = list(arguments)
+    while rest:
+        argument = rest.pop(0)
+        if argument.startswith("--pair="):
+            value = argument[len("--pair="):]
+        elif argument == "--pair" and rest:
+            value = rest.pop(0)
+        else:
+            fail(f"expected --pair VARIANT=BASE, got {argument!r}")
+        variant, equals, base = value.partition("=")
+        if not equals or not variant or not base:
+            fail(f"expected --pair VARIANT=BASE, got {value!r}")
+        for name in (variant, base):
+            if name not in variants:
+                fail(f"no variant {name!r} in the results; they are {', '.join(variants)}")
+        pairs.append((variant, base))
+    return pairs
 
 
 def main():
+    if len(sys.argv) < 2:
+        fail("missing RESULTS.json")
     path = sys.argv[1]
-    with open(path, encoding="utf8") as handle:
-        data = json.load(handle)
+    try:
+        with open(path, encoding="utf8") as handle:
+            data = json.load(handle)
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror}")
+    except json.JSONDecodeError as error:
+        fail(f"{path} is not JSON: {error.msg} at line {error.lineno}")
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        fail(f"{path} has no results list; is it the results.json of hmdnc run?")
     runs = {}
     for result in data["results"]:
         if result.get("status") == "ok" and result.get("auc") is not None:
@@ -57,9 +87,12 @@ def main():
     for result in data["results"]:
         if result["variant"] not in variants:
             variants.append(result["variant"])
+    pairs = pairs_to_compare(sys.argv[2:], variants)
+    if not pairs:
+        fail("no pairs to compare: no variant is named PREFIX + another; pass --pair VARIANT=BASE")
 
     print(f"{'pair':40s} {'seeds':>5s} {'plain AUC':>16s} {'delta AUC':>18s} {'wins':>5s}")
-    for variant, plain in pairs_to_compare(sys.argv[2:], variants):
+    for variant, plain in pairs:
         seeds = sorted(
             seed for (name, seed) in runs if name == variant and (plain, seed) in runs
         )
@@ -89,4 +122,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:
+        # The reader closed the pipe (`| head`): drop the rest of the output.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
