@@ -173,6 +173,16 @@ describe("hmdnc fmt", () => {
     expect(result.stdout).toBe("1 file could not be formatted\n");
   });
 
+  it("rejects a CSV file", async () => {
+    const file = path.join(directory, "rows.csv");
+    await writeFile(file, "a,b\n1,2\n");
+    const result = await hmdnc(["fmt", file]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `error: \`${file}\` is a data file, not a spec: \`hmdnc fmt\` reads .hmdn files`,
+    );
+  });
+
   it("rejects a missing path", async () => {
     const result = await hmdnc(["fmt", path.join(directory, "absent")]);
     expect(result.status).toBe(1);

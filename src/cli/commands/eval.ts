@@ -20,9 +20,11 @@ options:
   --metrics FILE       where to write the metrics JSON
                        (default: <run-dir>/eval-metrics.json)
   --codes-against COL  print how well the quantizer codes agree with the
-                       file's column COL (normalised mutual information per
-                       level, of the level's code and of the codes up to
-                       it); repeat or separate columns with commas
+                       file's column COL: per level, the normalised mutual
+                       information of the level's code and of the codes up
+                       to it, the homogeneity of the level's code (1 when no
+                       code mixes two values of COL) and the codes in use;
+                       repeat or separate columns with commas
   --backend NAME       tfjs backend: tensorflow, wasm or cpu
   --quiet              print only the metrics table
 `;

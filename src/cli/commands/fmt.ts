@@ -14,6 +14,7 @@ import { renderDiagnostics } from "../../diagnostics/render.js";
 import { Source } from "../../diagnostics/span.js";
 import { notTextFileDiagnostic } from "../../diagnostics/text-file.js";
 import { formatSpec } from "../../format/format.js";
+import { dataFileMistake } from "../flag-errors.js";
 import type { Command } from "../main.js";
 
 const help = `usage: hmdnc fmt [--check] <file or directory>...
@@ -28,6 +29,8 @@ A file with syntax errors is left as it is and its diagnostics are printed.
 options:
   --check   write nothing; list the files that formatting would change and
             exit with code 1 if there are any
+
+A file with syntax errors is left unchanged and makes the exit code 1.
 `;
 
 /** `hmdnc fmt`: format spec files in place, or check that they are formatted. */
@@ -56,6 +59,8 @@ async function runFormat(args: readonly string[]): Promise<number> {
 
   const files: string[] = [];
   for (const target of parsed.positionals) {
+    const mistake = dataFileMistake(target, "fmt");
+    if (mistake !== null) return usageError(mistake);
     const found = await collectSpecFiles(target);
     if (found === null) {
       process.stderr.write(`error: \`${target}\` not found\n`);
