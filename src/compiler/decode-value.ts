@@ -21,6 +21,8 @@ export interface DecodeContext {
   readonly file: string;
   readonly key: string;
   readonly report: Report;
+  /** The hint of type and range errors, such as the key's default. */
+  readonly help?: string;
 }
 
 /** Decodes one value against a type, or reports and returns `null`. */
@@ -333,6 +335,7 @@ function outOfRange(
       span: value.loc,
       message,
       label: "out of range",
+      ...(context.help === undefined ? {} : { help: context.help }),
     }),
   );
   return null;
@@ -345,6 +348,7 @@ function mismatch(value: Value, type: ValueType, context: DecodeContext): null {
       span: value.loc,
       message: `\`${context.key}\` expects ${describeType(type)}, found ${describeValue(value)}`,
       label: `expected ${describeType(type)}`,
+      ...(context.help === undefined ? {} : { help: context.help }),
     }),
   );
   return null;

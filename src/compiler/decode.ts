@@ -23,6 +23,7 @@ import {
   blockOf,
   describeType,
   findKey,
+  formatSetting,
   type BlockSignature,
   type KeySignature,
 } from "./signature-types.js";
@@ -306,7 +307,16 @@ function decodeValues(
     }
     return null;
   }
-  const context: DecodeContext = { file: entry.file, key: entry.key, report };
+  const context: DecodeContext = {
+    file: entry.file,
+    key: entry.key,
+    report,
+    ...(key.default === undefined
+      ? {}
+      : {
+          help: `the default is \`${entry.key} ${formatSetting(key.default)}\``,
+        }),
+  };
   if (key.arity === "many") {
     const values = entry.values.flatMap((value) =>
       value.kind === "ListValue" ? value.items : [value],
