@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { canImport, DEBIAN_PYTHON } from "../python.js";
 
 const script = fileURLToPath(
   new URL("../../bench/paired-deltas.py", import.meta.url),
 );
-const python = spawnSync("python3", ["--version"]).status === 0;
 
 function resultsFile(): string {
   const aucs: Record<string, number[]> = {
@@ -35,11 +35,13 @@ function resultsFile(): string {
 }
 
 function run(args: string[]) {
-  const child = spawnSync("python3", [script, ...args], { encoding: "utf8" });
+  const child = spawnSync(DEBIAN_PYTHON, [script, ...args], {
+    encoding: "utf8",
+  });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
-describe.skipIf(!python)("paired-deltas.py", () => {
+describe.skipIf(!canImport("json"))("paired-deltas.py", () => {
   it("pairs variants by seed", () => {
     const file = resultsFile();
     // Differences 0.01, 0.00, 0.02: mean 0.01, std 0.01, 2 of 3 higher.

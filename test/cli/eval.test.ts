@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canImport, DEBIAN_PYTHON } from "../python.js";
 import {
   makeWorkspace,
   readJsonFile,
@@ -12,6 +13,16 @@ import {
 
 let workspace: string;
 const run = () => path.join(workspace, "run");
+
+/** Runs `hmdnc eval` of the trained run on the training slice. */
+const evalSlice = (...flags: string[]) =>
+  runCli([
+    "eval",
+    run(),
+    "--data",
+    path.join(workspace, "slice.csv"),
+    ...flags,
+  ]);
 
 beforeAll(() => {
   workspace = makeWorkspace(tinySpec({ epochs: 1 }));
@@ -27,18 +38,6 @@ beforeAll(() => {
   }
 }, 180_000);
 
-/** Tells whether Debian's python3-sklearn is importable. */
-function hasSklearn(): boolean {
-  try {
-    execFileSync("/usr/bin/python3", ["-c", "import sklearn"], {
-      stdio: "ignore",
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 afterAll(() => {
   fs.rmSync(workspace, { recursive: true, force: true });
 });
@@ -46,14 +45,7 @@ afterAll(() => {
 describe("hmdnc eval", () => {
   it("writes one prediction per row", () => {
     const predictions = path.join(workspace, "predictions.csv");
-    const result = runCli([
-      "eval",
-      run(),
-      "--data",
-      path.join(workspace, "slice.csv"),
-      "--predictions",
-      predictions,
-    ]);
+    const result = evalSlice("--predictions", predictions);
     expect(result.stderr).not.toContain("error");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(
@@ -136,34 +128,33 @@ describe("hmdnc eval", () => {
   });
 });
 
-describe.skipIf(!hasSklearn())("hmdnc eval against scikit-learn", () => {
-  it("matches roc_auc_score on predictions", () => {
-    const predictions = path.join(workspace, "sklearn-predictions.csv");
-    const metricsFile = path.join(workspace, "sklearn-metrics.json");
-    const result = runCli([
-      "eval",
-      run(),
-      "--data",
-      path.join(workspace, "slice.csv"),
-      "--predictions",
-      predictions,
-      "--metrics",
-      metricsFile,
-      "--quiet",
-    ]);
-    expect(result.status).toBe(0);
-    const script =
-      "import csv,sys\nfrom sklearn.metrics import roc_auc_score\n" +
-      "rows=list(csv.DictReader(open(sys.argv[1])))\n" +
-      "print(repr(roc_auc_score([int(r['label']) for r in rows]," +
-      "[float(r['score']) for r in rows])))";
-    const sklearnAuc = Number(
-      execFileSync("/usr/bin/python3", ["-c", script, predictions], {
-        encoding: "utf8",
-      }).trim(),
-    );
-    const reported = readJsonFile(metricsFile).auc as number;
-    expect(reported).toBeGreaterThan(0.5);
-    expect(Math.abs(sklearnAuc - reported)).toBeLessThan(1e-6);
-  });
-});
+describe.skipIf(!canImport("sklearn"))(
+  "hmdnc eval against scikit-learn",
+  () => {
+    it("matches roc_auc_score on predictions", () => {
+      const predictions = path.join(workspace, "sklearn-predictions.csv");
+      const metricsFile = path.join(workspace, "sklearn-metrics.json");
+      const result = evalSlice(
+        "--predictions",
+        predictions,
+        "--metrics",
+        metricsFile,
+        "--quiet",
+      );
+      expect(result.status).toBe(0);
+      const script =
+        "import csv,sys\nfrom sklearn.metrics import roc_auc_score\n" +
+        "rows=list(csv.DictReader(open(sys.argv[1])))\n" +
+        "print(repr(roc_auc_score([int(r['label']) for r in rows]," +
+        "[float(r['score']) for r in rows])))";
+      const sklearnAuc = Number(
+        execFileSync(DEBIAN_PYTHON, ["-c", script, predictions], {
+          encoding: "utf8",
+        }).trim(),
+      );
+      const reported = readJsonFile(metricsFile).auc as number;
+      expect(reported).toBeGreaterThan(0.5);
+      expect(Math.abs(sklearnAuc - reported)).toBeLessThan(1e-6);
+    });
+  },
+);

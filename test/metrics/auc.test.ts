@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 
 import { describe, expect, it } from "vitest";
+import { canImport, DEBIAN_PYTHON } from "../python.js";
 
 import { auc, gauc, logloss } from "../../src/runtime/metrics/auc.js";
 import { MetricAccumulator } from "../../src/runtime/metrics/evaluation.js";
@@ -139,18 +140,7 @@ describe("logloss", () => {
   });
 });
 
-function hasSklearn(): boolean {
-  try {
-    execFileSync("/usr/bin/python3", ["-c", "import sklearn"], {
-      stdio: "ignore",
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe.skipIf(!hasSklearn())("auc against scikit-learn", () => {
+describe.skipIf(!canImport("sklearn"))("auc against scikit-learn", () => {
   it("agrees with roc_auc_score on random data", () => {
     let state = 12345;
     const next = () => {
@@ -169,7 +159,7 @@ describe.skipIf(!hasSklearn())("auc against scikit-learn", () => {
       "import json,sys\nfrom sklearn.metrics import roc_auc_score\n" +
       "d=json.load(sys.stdin)\n" +
       "print(roc_auc_score(d['y'],d['s']), roc_auc_score(d['y'],d['s'],sample_weight=d['w']))";
-    const output = execFileSync("/usr/bin/python3", ["-c", script], {
+    const output = execFileSync(DEBIAN_PYTHON, ["-c", script], {
       input: JSON.stringify({ y: labels, s: scores, w: weights }),
     }).toString();
     const [plain, weighted] = output.trim().split(" ").map(Number);

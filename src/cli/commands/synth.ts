@@ -56,12 +56,9 @@ async function runSynth(args: readonly string[]): Promise<number> {
   // removed, so no half-written file is left.
   const interrupt = new AbortController();
   const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-  let exitCode = 130;
   const handlers = Object.entries(signals).map(([name, code]) => {
-    const handler = () => {
-      exitCode = code;
-      interrupt.abort();
-    };
+    // The abort reason carries the exit code of the signal.
+    const handler = () => interrupt.abort(code);
     process.once(name, handler);
     return () => process.off(name, handler);
   });
@@ -77,7 +74,7 @@ async function runSynth(args: readonly string[]): Promise<number> {
   } catch (error) {
     if (interrupt.signal.aborted) {
       process.stderr.write(`interrupted; ${request.out} was not written\n`);
-      return exitCode;
+      return interrupt.signal.reason as number;
     }
     const reason = writeFailure(error);
     if (reason === null) throw error;
@@ -178,8 +175,6 @@ function writeFailure(error: unknown): string | null {
       return "permission denied";
     case "EISDIR":
       return "it is a directory";
-    case "ENOTDIR":
-      return "a part of the path is a file, not a directory";
     case "ENOSPC":
       return "no space left on the device";
     default:

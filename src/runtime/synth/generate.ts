@@ -224,6 +224,7 @@ function makeUsers(
   random: Random,
 ): Users {
   const tagCount = POPULATIONS * INTERESTS_PER_POPULATION * TAGS_PER_INTEREST;
+  const joint = segments === "joint";
   const users: Users = {
     population: new Int32Array(count),
     interest: new Int32Array(count),
@@ -242,7 +243,6 @@ function makeUsers(
       random.below(INTERESTS_PER_POPULATION);
     users.population[u] = population;
     users.interest[u] = interest;
-    const joint = segments === "joint";
     if (joint) {
       users.segA[u] = random.below(POPULATIONS);
       users.segB[u] = (population - users.segA[u] + POPULATIONS) % POPULATIONS;
