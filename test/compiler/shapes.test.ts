@@ -82,7 +82,7 @@ describe("inferShapes", () => {
       24 * 5 + 5 + 5 * 3 + 3 + 3 * 2 + 2,
     );
     expect(view("explicit").flops).toBe(2 * (24 * 5 + 5 * 3 + 3 * 2));
-    // implicit: all 41 columns; the fusion of the two views stays linear.
+    // implicit: all 41 columns. The fusion of the two views stays linear.
     expect(view("implicit").params.fixed).toBe(
       41 * 5 + 5 + 5 * 3 + 3 + 3 * 2 + 2,
     );

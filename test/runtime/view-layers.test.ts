@@ -10,7 +10,7 @@ import {
   testSharedBottom,
 } from "./network-fixtures.js";
 
-/** A core whose explicit view reads `E` columns 0..3 through hidden layers [3, 2]. */
+/** Builds a core whose explicit view reads `E` columns 0..3 through hidden layers [3, 2]. */
 function coreWithHiddenView(): { core: ModelCore; params: ParamRegistry } {
   const params = new ParamRegistry(new Random(1));
   const core = new ModelCore({
@@ -85,12 +85,14 @@ describe.each(["cpu", "wasm"] as const)(
         [0, 3],
       ]);
       assign(params, "hierarchy/explicit/bias", [0.5, -0.5]);
+
       // Columns 4 and 5 are outside the view: 100 there must change nothing.
       const embeddings = tf.tensor2d([
         [1, 2, 0, 1, 100, 100],
         [-1, 0, 2, 3, 100, -100],
       ]);
       const x = core.viewVector(embeddings).arraySync();
+
       // Row 1: layer 0 relu([1, 1, 0]) = [1, 1, 0]; layer 1 relu([1, 1]);
       // final [2 + 0.5, 3 - 0.5].
       // Row 2: layer 0 relu([1, 1, 4]); layer 1 relu([5, -3]) = [5, 0];
@@ -99,6 +101,7 @@ describe.each(["cpu", "wasm"] as const)(
       expect(x[0][1]).toBeCloseTo(2.5, 6);
       expect(x[1][0]).toBeCloseTo(10.5, 6);
       expect(x[1][1]).toBeCloseTo(-0.5, 6);
+
       embeddings.dispose();
       core.dispose();
       params.dispose();

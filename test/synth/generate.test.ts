@@ -65,7 +65,7 @@ describe("synthetic data", () => {
     }
   });
 
-  it("hides the population in the pair of joint segment fields", () => {
+  it("hides the population in joint segments", () => {
     const csv = [
       ...syntheticCsv({
         rows: 20000,
@@ -76,6 +76,7 @@ describe("synthetic data", () => {
       }),
     ].join("");
     const rows = parse(csv);
+
     let agreeA = 0;
     let taggedPool = 0;
     let tags = 0;
@@ -91,13 +92,16 @@ describe("synthetic data", () => {
         if (id >= 4 * k && id < 4 * k + 4) taggedPool++;
       }
     }
+
     // One field alone is a uniform draw: it names the population 1 time in 4.
     expect(agreeA / rows.length).toBeGreaterThan(0.23);
     expect(agreeA / rows.length).toBeLessThan(0.27);
+
     // Tags come from the pool of the index inside the population with
     // probability 0.8 + 0.2 * 4 / 48.
     expect(taggedPool / tags).toBeGreaterThan(0.8);
     expect(taggedPool / tags).toBeLessThan(0.85);
+
     // The device no longer hints at the population.
     const share = (population: string) => {
       const subset = rows.filter((r) => r.true_population === population);

@@ -128,7 +128,7 @@ function report(
     );
   }
   const noun = count === 1 ? "file" : "files";
-  // With no file parsed, the line about unformattable files says it all.
+  // With no file parsed, only the line about unformattable files is printed.
   if (count === 0) return false;
   if (check) {
     process.stdout.write(

@@ -52,8 +52,8 @@ async function runSynth(args: readonly string[]): Promise<number> {
     throw error;
   }
 
-  // Ctrl-C, SIGTERM or SIGHUP stops at the next chunk; the temp file is
-  // removed, so no half-written file is left.
+  // Ctrl-C, SIGTERM or SIGHUP stops the writer at the next chunk and removes
+  // the temp file, so no half-written file is left.
   const interrupt = new AbortController();
   const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
   const handlers = Object.entries(signals).map(([name, code]) => {

@@ -25,15 +25,16 @@ export interface SynthOptions {
 }
 
 /**
- * How the user fields reveal the population.
+ * The way the user fields reveal the population.
  * - `votes`: each segment field names the population with probability
- *   `SEGMENT_AGREEMENT`; the device, the activity and the interest tags
- *   hint at it too. Every hint is readable field by field.
+ *   `SEGMENT_AGREEMENT`, and the device, the activity and the interest
+ *   tags hint at it too. Every hint is readable field by field.
  * - `joint`: only the two segment fields together name it, as
- *   `(user_seg_a + user_seg_b) mod 4`, and either field alone carries no information about it.
- *   The device and the activity do not depend on it, and the interest tags
- *   name the interest's index inside its population, which tells the
- *   interest only once the population is known.
+ *   `(user_seg_a + user_seg_b) mod 4`, and either field alone carries no
+ *   information about it. The device and the activity do not depend on
+ *   it, and the interest tags name the interest's index inside its
+ *   population, which reveals the interest only once the population is
+ *   known.
  */
 export type SegmentMode = "votes" | "joint";
 
@@ -93,9 +94,9 @@ export const DEVICE_EFFECT = [0.1, 0, -0.1];
 const DEVICES = ["ios", "android", "web"];
 
 const DEFAULT_SCENARIOS = 6;
-/** The most scenarios `hmdnc synth` accepts. */
+/** Maximum number of scenarios that `hmdnc synth` accepts. */
 const MAX_SCENARIOS = 1000;
-/** The most users or items; the tables take about 100 bytes a row. */
+/** Maximum number of users or items, since the tables take about 100 bytes a row. */
 const MAX_TABLE_ROWS = 10_000_000;
 const DEFAULT_USERS = 20000;
 const DEFAULT_ITEMS = 5000;
@@ -197,7 +198,7 @@ export function resolveSynthOptions(
     }
   };
   check("rows", resolved.rows, 0);
-  // The generator is seeded with 32 bits; a wider range would repeat files.
+  // The generator is seeded with 32 bits, so a wider range would repeat files.
   check("seed", resolved.seed, -(2 ** 31), 2 ** 31 - 1);
   // The user and item tables and the scenario list are held in memory.
   check("scenarios", resolved.scenarios, 2, MAX_SCENARIOS);
